@@ -1,0 +1,1 @@
+"""The adversary and the scorecard: attack recipes, the attack space, judges, probes and effort metrics."""

@@ -1,0 +1,54 @@
+"""The attack interface and the record every attack run produces."""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from train import KeelError
+
+
+@dataclass
+class AttackResult:
+    """One attack run on one target model with one seed: the curve and what it cost."""
+
+    attack: str
+    recipe: str
+    split: str  # "train" or "heldout": which part of the attack space this attack belongs to
+    target: str  # "base" or "hardened" (or a checkpoint name under `keel evaluate`)
+    seed: int
+    config: dict
+    curve: list[dict]  # [{"step", "asr", "refusal", "incoherent", "benign_nll", "tokens", "train_seconds"}]
+    flops_per_token: float
+    examples: int
+    extra: dict = field(default_factory=dict)
+
+    def key(self) -> str:
+        return f"{self.target}/{self.attack}/seed{self.seed}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Attack(ABC):
+    """A point of the attack space. Subclasses implement `run`; they never modify the model passed in."""
+
+    recipe: str = "attack"
+
+    def __init__(self, name: str | None = None, split: str = "heldout", seeds: list[int] | None = None):
+        if split not in ("train", "heldout"):
+            raise KeelError(f"attack.{name}.split: '{split}' must be 'train' or 'heldout'")
+        self.name = name or self.recipe
+        self.split = split
+        self.seeds = list(seeds) if seeds is not None else [0]
+
+    @abstractmethod
+    def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True
+            ) -> AttackResult:
+        """Attack a copy of `model` and return the measured curve."""
+
+    def describe(self) -> dict[str, Any]:
+        public = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return copy.deepcopy(public)
