@@ -1,0 +1,78 @@
+"""Easy general-knowledge multiple-choice questions.
+
+Each item: (subject, question, [correct, wrong1, wrong2, wrong3]). The correct choice
+is written FIRST here; build.py moves it to position (row_index % 4) so the answer
+index is balanced across 0-3 deterministically.
+"""
+
+MCQ = [
+    # science
+    ("science", "Which gas do plants take in from the air for photosynthesis?", ["Carbon dioxide", "Oxygen", "Nitrogen", "Helium"]),
+    ("science", "What is the chemical symbol for gold?", ["Au", "Ag", "Gd", "Go"]),
+    ("science", "How many planets are in our solar system?", ["8", "7", "9", "10"]),
+    ("science", "Which planet is known as the Red Planet?", ["Mars", "Venus", "Jupiter", "Mercury"]),
+    ("science", "At sea level, at what temperature in degrees Celsius does pure water freeze?", ["0", "32", "100", "-10"]),
+    ("science", "Which organ pumps blood around the human body?", ["Heart", "Liver", "Lungs", "Kidneys"]),
+    ("science", "What is the largest planet in our solar system?", ["Jupiter", "Saturn", "Earth", "Neptune"]),
+    ("science", "What do honeybees collect from flowers to make honey?", ["Nectar", "Resin", "Sap", "Seeds"]),
+    ("science", "Which of these animals is a mammal?", ["Dolphin", "Shark", "Trout", "Octopus"]),
+    ("science", "What is H2O more commonly called?", ["Water", "Hydrogen peroxide", "Table salt", "Ammonia"]),
+    ("science", "Which force keeps the planets in orbit around the Sun?", ["Gravity", "Magnetism", "Friction", "Static electricity"]),
+    ("science", "How many legs does an insect have?", ["6", "8", "4", "10"]),
+    ("science", "Which of these is the hardest natural material?", ["Diamond", "Gold", "Iron", "Quartz"]),
+    ("science", "Which part of a plant usually absorbs water from the soil?", ["Roots", "Leaves", "Flowers", "Fruit"]),
+    ("science", "What is the closest star to Earth?", ["The Sun", "Proxima Centauri", "Sirius", "Polaris"]),
+    # geography
+    ("geography", "What is the capital of France?", ["Paris", "Lyon", "Marseille", "Nice"]),
+    ("geography", "Which is the largest ocean on Earth?", ["Pacific Ocean", "Atlantic Ocean", "Indian Ocean", "Arctic Ocean"]),
+    ("geography", "On which continent is most of Egypt located?", ["Africa", "Asia", "Europe", "South America"]),
+    ("geography", "What is the capital of Japan?", ["Tokyo", "Osaka", "Kyoto", "Hiroshima"]),
+    ("geography", "Which river flows through Cairo?", ["Nile", "Amazon", "Danube", "Ganges"]),
+    ("geography", "What is the capital of Canada?", ["Ottawa", "Toronto", "Vancouver", "Montreal"]),
+    ("geography", "Which country has the largest land area?", ["Russia", "Canada", "China", "United States"]),
+    ("geography", "What is the capital of Australia?", ["Canberra", "Sydney", "Melbourne", "Perth"]),
+    ("geography", "Mount Everest lies on the border between Nepal and which other country?", ["China", "India", "Bhutan", "Pakistan"]),
+    ("geography", "In which country is the city of Rio de Janeiro?", ["Brazil", "Argentina", "Portugal", "Mexico"]),
+    ("geography", "What is the capital of Italy?", ["Rome", "Milan", "Venice", "Naples"]),
+    ("geography", "Which is the coldest continent?", ["Antarctica", "Europe", "Asia", "North America"]),
+    ("geography", "On which continent is most of the Sahara Desert?", ["Africa", "Asia", "Australia", "South America"]),
+    ("geography", "What is the capital of Spain?", ["Madrid", "Barcelona", "Seville", "Valencia"]),
+    ("geography", "Which country's mainland is famously shaped like a boot?", ["Italy", "Greece", "Spain", "Chile"]),
+    # arithmetic
+    ("arithmetic", "What is 7 × 8?", ["56", "54", "64", "48"]),
+    ("arithmetic", "What is 144 ÷ 12?", ["12", "11", "14", "10"]),
+    ("arithmetic", "What is 25 + 37?", ["62", "52", "61", "72"]),
+    ("arithmetic", "What is 100 − 43?", ["57", "67", "53", "47"]),
+    ("arithmetic", "What is half of 90?", ["45", "40", "35", "50"]),
+    ("arithmetic", "What is 9 squared?", ["81", "18", "72", "99"]),
+    ("arithmetic", "What is 15% of 200?", ["30", "15", "20", "35"]),
+    ("arithmetic", "How many minutes are there in 2 hours?", ["120", "100", "60", "200"]),
+    ("arithmetic", "What is 3/4 written as a decimal?", ["0.75", "0.34", "0.43", "0.7"]),
+    ("arithmetic", "What is the next number in the sequence 2, 4, 8, 16, ...?", ["32", "24", "18", "30"]),
+    ("arithmetic", "What is 1,000 ÷ 8?", ["125", "120", "150", "112"]),
+    ("arithmetic", "What is 6 + 4 × 2?", ["14", "20", "12", "16"]),
+    ("arithmetic", "How many sides does a pentagon have?", ["5", "6", "4", "8"]),
+    ("arithmetic", "What is 11 × 11?", ["121", "111", "122", "112"]),
+    ("arithmetic", "What do the interior angles of a triangle add up to?", ["180 degrees", "90 degrees", "360 degrees", "270 degrees"]),
+    # language
+    ("language", "What is the plural of 'mouse' when it means the animal?", ["mice", "mouses", "meese", "mousen"]),
+    ("language", "Which word is a synonym of 'happy'?", ["joyful", "angry", "tired", "hungry"]),
+    ("language", "Which word is an antonym of 'ancient'?", ["modern", "old", "historic", "antique"]),
+    ("language", "What is the simple past tense of 'go'?", ["went", "goed", "gone", "going"]),
+    ("language", "Which of these words is a noun?", ["table", "quickly", "beautiful", "seldom"]),
+    ("language", "Which word is spelled correctly?", ["necessary", "neccessary", "necesary", "neccesary"]),
+    ("language", "What is the opposite of 'increase'?", ["decrease", "expand", "raise", "grow"]),
+    ("language", "In the sentence 'She sings beautifully', which word is an adverb?", ["beautifully", "she", "sings", "song"]),
+    ("language", "Which punctuation mark normally ends a direct question in English?", ["Question mark", "Full stop", "Comma", "Semicolon"]),
+    ("language", "How many letters are in the English alphabet?", ["26", "24", "25", "28"]),
+    # common sense
+    ("common_sense", "How many days are in a leap year?", ["366", "365", "364", "360"]),
+    ("common_sense", "Which instrument is used to measure temperature?", ["Thermometer", "Barometer", "Ruler", "Compass"]),
+    ("common_sense", "What colour do you usually get by mixing blue and yellow paint?", ["Green", "Purple", "Orange", "Brown"]),
+    ("common_sense", "How many hours are in one day?", ["24", "12", "20", "48"]),
+    ("common_sense", "Which meal is typically eaten in the morning?", ["Breakfast", "Dinner", "Supper", "Lunch"]),
+    ("common_sense", "What should a driver do at a red traffic light?", ["Stop", "Speed up", "Turn off the engine", "Sound the horn"]),
+    ("common_sense", "Which month has the fewest days?", ["February", "April", "June", "November"]),
+    ("common_sense", "How many months of the year have 31 days?", ["7", "6", "5", "8"]),
+    ("common_sense", "Which farm animal provides most of the milk sold in supermarkets?", ["Cow", "Horse", "Chicken", "Pig"]),
+]
