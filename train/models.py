@@ -121,8 +121,8 @@ def _load_gguf(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         cache.parent.mkdir(parents=True, exist_ok=True)
         if not cache.exists():
             tmp.replace(cache)
-    hf_cfg = OmegaConf.merge(cfg, {"path": str(cache), "allow_pickle": False})
-    return _load_hf(hf_cfg)
+    plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    return _load_hf(OmegaConf.create({**plain, "source": "hf", "path": str(cache), "allow_pickle": False}))
 
 
 def _load_tiny(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
