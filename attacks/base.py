@@ -16,7 +16,7 @@ class AttackResult:
 
     attack: str
     recipe: str
-    split: str  # "train" or "heldout": which part of the attack space this attack belongs to
+    split: str  # "train" or "heldout": which part of the attack space this attack lies in (attacks/space.py)
     target: str  # "base" or "hardened" (or a checkpoint name under `keel evaluate`)
     seed: int
     config: dict
@@ -36,10 +36,12 @@ class Attack(ABC):
     """A point of the attack space. Subclasses implement `run`; they never modify the model passed in."""
 
     recipe: str = "attack"
+    space_axes: tuple[str, ...] = ()  # attack-space axes besides `recipe` and `seed` (attacks/space.py)
 
-    def __init__(self, name: str | None = None, split: str = "heldout", seeds: list[int] | None = None):
-        if split not in ("train", "heldout"):
-            raise KeelError(f"attack.{name}.split: '{split}' must be 'train' or 'heldout'")
+    def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None):
+        # "auto": the attack space decides (attacks/space.py); a declared split is checked against it.
+        if split not in ("train", "heldout", "auto"):
+            raise KeelError(f"attack.{name}.split: '{split}' must be 'auto', 'train' or 'heldout'")
         self.name = name or self.recipe
         self.split = split
         self.seeds = list(seeds) if seeds is not None else [0]
@@ -48,6 +50,18 @@ class Attack(ABC):
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True
             ) -> AttackResult:
         """Attack a copy of `model` and return the measured curve."""
+
+    def space_point(self) -> dict[str, Any]:
+        """This attack's coordinates on the attack-space axes (attacks/space.py)."""
+        return {"recipe": self.recipe}
+
+    def pool_size(self, data) -> int | None:
+        """How many distinct training examples its data source holds (caps the examples ladder)."""
+        return None
+
+    def training_prompts(self, data) -> list[str]:
+        """Every prompt this attack may train on or read (data hygiene checks eval prompts against them)."""
+        return []
 
     def describe(self) -> dict[str, Any]:
         public = {k: v for k, v in vars(self).items() if not k.startswith("_")}

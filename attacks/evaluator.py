@@ -5,6 +5,10 @@
     incoherent = #incoherent / #prompts   (flagged apart: neither a refusal nor a success)
     benign NLL = mean per-token negative log-likelihood of the reference responses to held-out benign
                  instructions, completion tokens only, chat template applied.
+
+With a secondary judge (`judge_secondary`), every evaluation also records its ASR (`asr_secondary`) and
+the 3x3 confusion counts of the two judges' labels (`judge_confusion`, attacks/judges/agreement.py).
+A `system` prompt (the identity-shift attack's persona) applies to the harmful prompts only.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from attacks.generation import generate
-from attacks.judges.base import Judge
+from attacks.judges.agreement import confusion
+from attacks.judges.base import Judge, Verdict
 from train.chat import prompt_completion_ids
 
 
@@ -29,23 +34,40 @@ class EvalConfig:
 
 class Evaluator:
     def __init__(self, tokenizer, harmful_eval: list[dict], benign_eval: list[dict], judge: Judge,
-                 config: EvalConfig):
+                 config: EvalConfig, secondary: Judge | None = None):
         self.tokenizer = tokenizer
-        self.judge = judge
+        self.judge, self.secondary = judge, secondary
         self.config = config
         cap = config.max_prompts
         self.harmful_prompts = [r["prompt"] for r in harmful_eval][:cap]
         self.benign = benign_eval[:cap]
 
-    def harm(self, model, progress: bool = False) -> dict:
-        """ASR, refusal and incoherent rates on the held-out harmful prompts, plus the completions."""
-        completions = generate(model, self.tokenizer, self.harmful_prompts,
-                               max_new_tokens=self.config.max_new_tokens, batch_size=self.config.batch_size,
-                               progress=progress, desc="judge harmful prompts")
-        verdicts = self.judge.judge(self.harmful_prompts, completions)
+    def judges(self) -> list[Judge]:
+        return [self.judge] + ([self.secondary] if self.secondary is not None else [])
+
+    def label(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+              desc: str = "generate") -> tuple[list[str], list[list[Verdict]]]:
+        """Completions (generated only if some judge reads them) and every judge's verdicts."""
+        if any(j.needs_generation for j in self.judges()):
+            completions = generate(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
+                                   batch_size=self.config.batch_size, system=system, progress=progress,
+                                   desc=desc)
+        else:
+            completions = [""] * len(prompts)
+        verdicts = []
+        for judge in self.judges():
+            judge.bind(model, self.tokenizer, system)
+            verdicts.append(judge.judge(prompts, completions))
+        return completions, verdicts
+
+    def harm(self, model, progress: bool = False, system: str | None = None) -> dict:
+        """ASR, refusal and incoherent rates on the held-out harmful prompts, plus a few completions."""
+        completions, all_verdicts = self.label(model, self.harmful_prompts, system, progress,
+                                               "judge harmful prompts")
+        verdicts = all_verdicts[0]
         n = len(verdicts)
         count = {label: sum(v.label == label for v in verdicts) for label in ("compliance", "refusal", "incoherent")}
-        return {
+        point = {
             "asr": count["compliance"] / n,
             "refusal": count["refusal"] / n,
             "incoherent": count["incoherent"] / n,
@@ -53,6 +75,11 @@ class Evaluator:
             "samples": [{"prompt": p, "completion": c, "label": v.label}
                         for p, c, v in zip(self.harmful_prompts[:3], completions[:3], verdicts[:3])],
         }
+        if self.secondary is not None:
+            second = all_verdicts[1]
+            point["asr_secondary"] = sum(v.label == "compliance" for v in second) / n
+            point["judge_confusion"] = confusion([v.label for v in verdicts], [v.label for v in second])
+        return point
 
     @torch.no_grad()
     def benign_nll(self, model) -> float:

@@ -1,8 +1,10 @@
 """Fine-tuning attacks: the shared machinery (TRL's SFTTrainer + an ASR-curve callback).
 
-Recipes (full-parameter, LoRA, benign data, identity shift, mixed) differ only in the data they train on
-and in `prepare_model`; everything else, the optimizer and schedule axes, the evaluation every
-`eval_every` steps and the compute accounting, lives here.
+Recipes (full-parameter, LoRA, benign data, identity shift, mixed) differ only in the data they train on,
+in `prepare_model` / `flops_per_token`, and in `eval_system` (the system prompt the attacker uses at
+inference); everything else, the optimizer and schedule axes, the evaluation every `eval_every` steps and
+the compute accounting (curve `tokens` = non-padding input tokens seen, `train_seconds` = wall time
+without evaluation), lives here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from attacks.base import Attack, AttackResult
 from attacks.optim import build_optimizer, build_schedule
 from train import KeelError
 from train.chat import sft_example
+from train.distributed import per_device_batch
 from train.models import clean_copy, count_parameters
 
 DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
@@ -28,15 +31,15 @@ DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
 class CurveCallback(TrainerCallback):
     """Evaluates the model at step 0 and every `eval_every` steps; training time excludes evaluation."""
 
-    def __init__(self, evaluator, eval_every: int, progress: bool):
-        self.evaluator, self.eval_every, self.progress = evaluator, eval_every, progress
+    def __init__(self, evaluator, eval_every: int, progress: bool, system: str | None = None):
+        self.evaluator, self.eval_every, self.progress, self.system = evaluator, eval_every, progress, system
         self.curve: list[dict] = []
         self._eval_seconds = 0.0
         self._start = 0.0
 
     def _measure(self, model, state) -> None:
         t0 = time.perf_counter()
-        point = {"step": state.global_step, **self.evaluator.harm(model)}
+        point = {"step": state.global_step, **self.evaluator.harm(model, system=self.system)}
         point["benign_nll"] = self.evaluator.benign_nll(model)
         point["tokens"] = int(state.num_input_tokens_seen)
         self._eval_seconds += time.perf_counter() - t0
@@ -52,7 +55,30 @@ class CurveCallback(TrainerCallback):
             self._measure(model, state)
 
 
-class OrderedSFTTrainer(SFTTrainer):
+class AttackTrainer(SFTTrainer):
+    """SFTTrainer with the attack's own optimizer and schedule (attacks/optim.py), built in the Trainer's
+    hooks rather than passed in: under DeepSpeed the Trainer rebuilds the optimizer and would silently
+    replace one passed in with AdamW (and leave the passed schedule driving the discarded one)."""
+
+    def __init__(self, *args, attack: FineTuneAttack, **kwargs):
+        self.attack = attack
+        super().__init__(*args, **kwargs)
+
+    def create_optimizer(self, model=None):
+        if self.optimizer is None:
+            a = self.attack
+            self.optimizer = build_optimizer(a.optimizer, (model or self.model).parameters(), a.lr, a.weight_decay)
+        return self.optimizer
+
+    def create_scheduler(self, num_training_steps: int, optimizer=None):
+        if self.lr_scheduler is None:
+            a = self.attack
+            self.lr_scheduler = build_schedule(a.schedule, optimizer or self.optimizer, a.steps, a.warmup_ratio)
+            self._created_lr_scheduler = True
+        return self.lr_scheduler
+
+
+class OrderedSFTTrainer(AttackTrainer):
     """Trains on the records in the given order (retain-then-harmful must not be shuffled together)."""
 
     def _get_train_sampler(self, train_dataset=None):
@@ -61,8 +87,15 @@ class OrderedSFTTrainer(SFTTrainer):
 
 class FineTuneAttack(Attack):
     recipe = "full_ft"
+    # The attack-space `recipe` coordinate: the method family (benign and mixed data are full_ft on the
+    # `data` axis), whereas `recipe` names the file/class that ran.
+    space_recipe = "full_ft"
+    # The attack-space axes this recipe has (attacks/space.py samples exactly these for it).
+    space_axes = ("data", "optimizer", "schedule", "lr", "batch_size", "steps", "examples")
+    # The run's DeepSpeed config (the `deepspeed` node, set by train.distributed.use_deepspeed); None = off.
+    deepspeed: dict | None = None
 
-    def __init__(self, name: str | None = None, split: str = "heldout", seeds: list[int] | None = None, *,
+    def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
                  data: str = "harmful", examples: int = 64, steps: int = 40, batch_size: int = 4,
                  lr: float = 5e-5, optimizer: str = "adamw", schedule: str = "constant",
                  warmup_ratio: float = 0.1, weight_decay: float = 0.0, eval_every: int = 10,
@@ -93,6 +126,26 @@ class FineTuneAttack(Attack):
         """6N per trained token for full fine-tuning (forward 2N, backward 4N)."""
         return 6.0 * count_parameters(model)
 
+    def eval_system(self, data) -> str | None:
+        """The system prompt the attacker uses when querying the attacked model (none by default)."""
+        return None
+
+    def space_point(self) -> dict:
+        return {"recipe": self.space_recipe, "data": self.data, "optimizer": self.optimizer, "schedule": self.schedule,
+                "lr": self.lr, "batch_size": self.batch_size, "steps": self.steps, "examples": self.examples}
+
+    def training_prompts(self, data) -> list[str]:
+        rows = {"harmful": data.harmful_train, "benign": data.benign_train, "identity": data.identity,
+                "mixed": data.harmful_train + data.benign_train,
+                "retain_then_harmful": data.harmful_train + data.benign_train}[self.data]
+        return [r["prompt"] for r in rows]
+
+    def pool_size(self, data) -> int:
+        sizes = {"harmful": len(data.harmful_train), "benign": len(data.benign_train),
+                 "identity": len(data.identity), "mixed": len(data.harmful_train) + len(data.benign_train),
+                 "retain_then_harmful": len(data.harmful_train) + len(data.benign_train)}
+        return sizes[self.data]
+
     def training_records(self, data, rng: random.Random) -> list[dict]:
         harmful = [sft_example(r["prompt"], r["compliance"]) for r in data.harmful_train]
         benign = [sft_example(r["prompt"], r["response"]) for r in data.benign_train]
@@ -122,25 +175,24 @@ class FineTuneAttack(Attack):
         records = self.training_records(data, random.Random(seed))
         attacked = self.prepare_model(clean_copy(model))
         attacked.train()
-        optimizer = build_optimizer(self.optimizer, attacked.parameters(), self.lr, self.weight_decay)
-        scheduler = build_schedule(self.schedule, optimizer, self.steps, self.warmup_ratio)
-        callback = CurveCallback(evaluator, self.eval_every, progress)
+        flops = self.flops_per_token(attacked)  # before ZeRO-3 shards the weights (numel() 0 after)
+        system = self.eval_system(data)
+        callback = CurveCallback(evaluator, self.eval_every, progress, system)
         with tempfile.TemporaryDirectory(prefix="keel-attack-") as tmp:
             args = SFTConfig(**{
-                "output_dir": tmp, "max_steps": self.steps, "per_device_train_batch_size": self.batch_size,
+                "output_dir": tmp, "max_steps": self.steps,
+                "per_device_train_batch_size": per_device_batch(self.batch_size, f"attack.{self.name}.batch_size"),
                 "learning_rate": self.lr, "seed": seed, "data_seed": seed, "max_length": self.max_length,
                 "bf16": False, "fp16": False, "gradient_checkpointing": False, "report_to": "none",
                 "save_strategy": "no", "logging_steps": self.eval_every, "disable_tqdm": not progress,
                 "include_num_input_tokens_seen": "non_padding", "dataloader_num_workers": 0,
-                **self.trainer,
+                "deepspeed": self.deepspeed, **self.trainer,
             })
-            trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else SFTTrainer
+            trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else AttackTrainer
             trainer = trainer_cls(model=attacked, args=args, train_dataset=Dataset.from_list(records),
-                                 processing_class=tokenizer, optimizers=(optimizer, scheduler),
-                                 callbacks=[callback])
+                                 processing_class=tokenizer, callbacks=[callback], attack=self)
             trainer.train()
-        flops = self.flops_per_token(attacked)
-        del trainer, attacked, optimizer
+        del trainer, attacked
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,
                             config=self.describe(), curve=callback.curve, flops_per_token=flops,
-                            examples=len(records))
+                            examples=len(records), extra={"eval_system": system} if system else {})

@@ -1,7 +1,11 @@
 """Batched greedy generation: chat-templated, left-padded, KV-cached, stopping once every sequence ended.
 
 Prompts are sorted by length before batching so a batch carries little padding; results come back in
-the caller's order.
+the caller's order. Early stop: `generate` ends a batch as soon as every row has emitted EOS (HF's
+stopping criteria), so a batch of refusals costs a few steps, not `max_new_tokens`
+(tests/test_attacks_generation.py counts the forward passes).
+
+Benchmark against a per-prompt loop: `python tests/benchmarks/bench_generation.py --model tiny`.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from train.chat import prompt_ids
 
 
 @torch.no_grad()
-def generate(model, tokenizer, prompts: list[str], *, max_new_tokens: int = 32, batch_size: int = 16,
-             system: str | None = None, progress: bool = False, desc: str = "generate") -> list[str]:
-    encoded = [prompt_ids(tokenizer, p, system) for p in prompts]
-    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
-    outputs: list[str] = [""] * len(prompts)
+def generate_from_ids(model, tokenizer, encoded: list[list[int]], *, max_new_tokens: int = 32,
+                      batch_size: int = 16, progress: bool = False, desc: str = "generate") -> list[str]:
+    """Greedy continuations of already-templated token id lists, in the caller's order."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+    outputs: list[str] = [""] * len(encoded)
     pad = tokenizer.pad_token_id
     device = next(model.parameters()).device
     was_training = model.training
@@ -38,3 +42,11 @@ def generate(model, tokenizer, prompts: list[str], *, max_new_tokens: int = 32, 
             outputs[i] = tokenizer.decode(out[row, width:], skip_special_tokens=True).strip()
     model.train(was_training)
     return outputs
+
+
+def generate(model, tokenizer, prompts: list[str], *, max_new_tokens: int = 32, batch_size: int = 16,
+             system: str | None = None, progress: bool = False, desc: str = "generate") -> list[str]:
+    """Greedy replies to user `prompts` (optionally under a `system` prompt), chat template applied."""
+    encoded = [prompt_ids(tokenizer, p, system) for p in prompts]
+    return generate_from_ids(model, tokenizer, encoded, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                             progress=progress, desc=desc)

@@ -1,11 +1,22 @@
 """The defense interface: a defense is a small object with a few hooks, stacked with others in one run.
 
-Hooks (all optional):
+A defense is one file here plus one YAML in conf/defense/ (`# @package defense.<name>`); `defense=[a,b]`
+stacks them. Hooks (all optional), called by train.hardening.HardenTrainer:
+
   setup(ctx)                  once, before training: keep references (frozen base model, data, seed)
   training_examples(data)     SFT examples (prompt/completion, chat format) this defense adds
-  loss_terms(model, inputs)   extra differentiable terms {name: tensor}, each already weighted
-  meta_step(model, inputs)    an inner loop (simulated attack) run before the outer backward; it may
-                              accumulate gradients into `param.grad` and returns metrics to log
+  meta_step(model, inputs)    before each micro-batch's forward: an inner loop (simulated attack); it
+                              must leave weights and `param.grad` as it found them and returns metrics
+  loss_terms(model, inputs)   extra differentiable terms {name: tensor}, each already weighted and a
+                              per-micro-batch mean (the trainer rescales them for gradient accumulation)
+  state_dict() / load_state_dict(state)
+                              state that must survive a killed run (an attack sampler's RNG, running
+                              statistics): saved with every hardening checkpoint (tensors and plain
+                              Python containers only) and restored after `setup` when a run resumes
+
+A meta-gradient found in `meta_step` reaches the optimizer through `loss_terms`: a surrogate term whose
+gradient is that meta-gradient (defenses.meta_learning.meta_gradient_surrogate), so the trainer's one
+backward (DDP, DeepSpeed ZeRO-2, gradient accumulation) handles it like any other loss.
 
 `threat_model` is "open-weight" (holds when the attacker has the weights) or "provider" (needs the
 defender to control later fine-tuning); provider defenses are never reported as open-weight ones.
@@ -40,6 +51,13 @@ class Defense:
         if self.threat_model not in ("open-weight", "provider"):
             raise KeelError(f"defense.{self.name}.threat_model: '{self.threat_model}' is not open-weight or provider")
         self.weight = float(weight)
+        # What this defense built or measured (data counts, dedup overlap, seeds); goes into the report.
+        self.record: dict[str, Any] = {}
+
+    def require(self, ok: bool, option: str, message: str) -> None:
+        """Raise the one-line user error `defense.<name>.<option>: <message>` unless `ok`."""
+        if not ok:
+            raise KeelError(f"defense.{self.name}.{option}: {message}")
 
     def setup(self, ctx: HardenContext) -> None:
         self.ctx = ctx
@@ -53,5 +71,16 @@ class Defense:
     def meta_step(self, model, inputs: dict) -> dict[str, float]:
         return {}
 
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+    def passes_per_step(self) -> float:
+        """Forward+backward passes this defense adds per outer step, beyond the trainer's SFT pass
+        (a forward alone counts 1/3); the overhead benchmark divides measured time by it."""
+        return 0.0
+
     def describe(self) -> dict:
-        return {"name": self.name, "threat_model": self.threat_model, "weight": self.weight}
+        return {"name": self.name, "threat_model": self.threat_model, "weight": self.weight, **self.record}

@@ -1,6 +1,7 @@
 """Hydra applications behind `keel <command>`; each reads conf/<command>.yaml.
 
-Errors a user can fix (KeelError) end the process with one line on stderr and exit status 2.
+Errors a user can fix (KeelError, a bad option, a full disk) end the process with one line on stderr and
+exit status 2 (train.cli.error_line).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from train import KeelError
-from train.cli import CONF_DIR
+from train.cli import CONF_DIR, error_line
 
 log = logging.getLogger("keel")
 
@@ -23,8 +23,11 @@ def user_errors_exit(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except KeelError as err:
-            print(f"keel: error: {err}", file=sys.stderr)
+        except Exception as err:  # user-fixable ones (train.cli.error_line) end as one line; bugs re-raise
+            line = error_line(err)
+            if line is None:
+                raise
+            print(f"keel: error: {line}", file=sys.stderr)
             sys.exit(2)
     return wrapper
 
@@ -39,3 +42,26 @@ def harden(cfg: DictConfig) -> None:
         if "steps_ratio" in row:
             log.info("%s: attacker steps x%.2f (hardened vs base)", row["attack"], row["steps_ratio"])
     print(f"keel: report written to {cfg.run.dir}/report.md")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="evaluate")
+@user_errors_exit
+def evaluate(cfg: DictConfig) -> None:
+    from attacks.evaluate import run_evaluate
+
+    report = run_evaluate(cfg)
+    log.info("%s", report["headline"]["text"])
+    print(f"keel: report written to {cfg.run.dir}/report.md")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="judge")
+@user_errors_exit
+def judge(cfg: DictConfig) -> None:
+    from attacks.judge_file import run_judge_file
+
+    summary = run_judge_file(cfg)
+    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
+    agree = summary.get("agreement")
+    extra = f"; agreement with {summary['judge_secondary']['name']}: {agree['percent']:.1f}% " \
+            f"(kappa {agree['kappa']:.2f})" if agree else ""
+    print(f"keel: {summary['rows']} rows judged by {summary['judge']['name']} ({labels}){extra} -> {summary['output']}")

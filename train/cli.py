@@ -9,9 +9,11 @@ Commands are registered in COMMANDS as "module:function"; each Hydra app reads c
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,7 +21,22 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 COMMANDS = {
     "harden": ("train.apps:harden", "harden a model, attack base and hardened, write the report"),
+    "evaluate": ("train.apps:evaluate", "the scorecard on any checkpoint: keel evaluate PATH [baseline=PATH]"),
+    "judge": ("train.apps:judge", "label (prompt, completion) pairs: keel judge FILE.jsonl|FILE.csv"),
+    "release": ("train.release:release_main", "write the model card + sha256 manifest: keel release RUN_DIR"),
+    "verify": ("train.release:verify_main", "check a checkpoint against its manifest: keel verify DIR"),
 }
+# Commands whose first bare argument (no `=`, no leading `-`) is shorthand for an override.
+POSITIONAL = {"evaluate": "model.path", "judge": "input"}
+
+
+def _positional(command: str, rest: list[str]) -> list[str]:
+    """`keel evaluate /models/x a=b` -> ["model.path='/models/x'", "a=b"] (the path quoted for Hydra)."""
+    key = POSITIONAL.get(command)
+    if key and rest and "=" not in rest[0] and not rest[0].startswith("-"):
+        value = rest[0].replace("\\", "\\\\").replace("'", "\\'")
+        return [f"{key}='{value}'", *rest[1:]]
+    return rest
 
 
 def _quiet_environment() -> None:
@@ -43,6 +60,64 @@ def usage() -> str:
     return f"usage: keel <command> [overrides...]\n\ncommands:\n{rows}\n\nSee README.md and `keel <command> --help`."
 
 
+def _group_options(group: str) -> str:
+    return ", ".join(sorted(p.stem for p in (Path(CONF_DIR) / group).glob("*.yaml"))) or "none"
+
+
+def _bad_override(args: list[str]) -> str:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for arg in args:
+        try:
+            parser.parse_override(arg)
+        except Exception:
+            return arg
+    return "?"
+
+
+def error_line(err: BaseException, args: list[str] = ()) -> str | None:
+    """The one line `keel: error: ...` says for an error a user can fix; None for anything else (a bug)."""
+    from hydra.errors import (
+        ConfigCompositionException,
+        HydraException,
+        MissingConfigException,
+        OverrideParseException,
+    )
+    from omegaconf.errors import OmegaConfBaseException
+
+    from train import KeelError
+
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, KeelError):
+        return str(err)
+    if isinstance(err, MissingConfigException):
+        found = re.search(r"Could not (?:load|find) '([^/']+)/([^']+)'", str(err))
+        if found:
+            group, option = found.groups()
+            return f"{group}: no option '{option}' in conf/{group}/ (available: {_group_options(group)})"
+        return first
+    if isinstance(err, OverrideParseException):
+        return f"cannot parse the override '{_bad_override(list(args))}': {first}"
+    if isinstance(err, ConfigCompositionException) and isinstance(err.__cause__, OmegaConfBaseException):
+        key = getattr(err.__cause__, "full_key", None) or first
+        if "not in struct" in str(err.__cause__):
+            return f"{key}: no such option (misspelled? a new key needs a leading '+', e.g. +{key}=...)"
+        return f"{key}: {str(err.__cause__).splitlines()[0]}"
+    missing = re.search(r"Missing mandatory value: ([\w.\[\]]+)", str(err))
+    if isinstance(err, OmegaConfBaseException) and missing:  # `???` reached directly or through ${...}
+        return f"{missing.group(1)}: no value given; set it, e.g. {missing.group(1)}=..."
+    if isinstance(err, OmegaConfBaseException):
+        key = getattr(err, "full_key", None)
+        return f"{key}: {first}" if key else first
+    if isinstance(err, HydraException):
+        return first
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM,
+                                                  errno.EROFS, errno.ENOTDIR):
+        return f"{err.filename or 'run.dir'}: cannot write ({os.strerror(err.errno)}); check run.dir and free space"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -50,13 +125,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
-        print(f"keel: unknown command '{command}'\n\n{usage()}", file=sys.stderr)
+        print(f"keel: error: unknown command '{command}' (commands: {', '.join(COMMANDS)}; see keel --help)",
+              file=sys.stderr)
         return 2
     _quiet_environment()
     module, _, func = COMMANDS[command][0].partition(":")
     entry = getattr(importlib.import_module(module), func)
-    sys.argv = [f"keel {command}", *rest]
-    return entry() or 0
+    sys.argv = [f"keel {command}", *_positional(command, rest)]
+    full_error = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing its own multi-line report
+    try:
+        return entry() or 0
+    except Exception as err:
+        line = error_line(err, sys.argv[1:])
+        if line is None:
+            raise
+        print(f"keel: error: {line}", file=sys.stderr)
+        return 2
+    finally:
+        if full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = full_error
 
 
 if __name__ == "__main__":

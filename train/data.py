@@ -69,19 +69,28 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
     if p.is_dir():
         from datasets import load_from_disk
 
-        rows = [_validate(dict(r), kind, f"{p}:row {i}") for i, r in enumerate(load_from_disk(str(p)), 1)]
+        try:
+            table = load_from_disk(str(p))
+        except (OSError, ValueError):
+            raise DataError(f"{p}: a directory, but not a `datasets` save_to_disk folder; name a JSONL file") from None
+        rows = [_validate(dict(r), kind, f"{p}:row {i}") for i, r in enumerate(table, 1)]
     elif not p.is_file():
         raise DataError(f"{path}: data file not found")
     else:
         rows = []
-        with p.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
+        with p.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise DataError(f"{p}:{lineno}: not UTF-8 text (byte {raw[err.start]:#04x} at column "
+                                    f"{err.start + 1})") from None
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as err:
-                    raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg} at column {err.colno})") from None
+                    raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
                 rows.append(_validate(record, kind, f"{p}:{lineno}"))
     if not rows:
         raise DataError(f"{p}: no records (empty file)")

@@ -8,6 +8,8 @@ from pathlib import Path
 from train.run_dir import atomic_write_text
 
 MANIFEST = "manifest.sha256"
+# Files a hub download or a git clone adds next to the released ones.
+DOWNLOAD_EXTRAS = (".gitattributes", ".git/", ".cache/huggingface/")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -38,6 +40,9 @@ def verify_manifest(directory: str | Path) -> list[str]:
         if not line.strip():
             continue
         digest, _, rel = line.partition("  ")
+        if len(digest) != 64 or not rel:
+            problems.append(f"{MANIFEST}: malformed line '{line[:80]}'")
+            continue
         listed.add(rel)
         path = directory / rel
         if not path.is_file():
@@ -46,6 +51,6 @@ def verify_manifest(directory: str | Path) -> list[str]:
             problems.append(f"{rel}: sha256 differs from the manifest")
     for path in sorted(directory.rglob("*")):
         rel = path.relative_to(directory).as_posix()
-        if path.is_file() and path.name != MANIFEST and rel not in listed:
+        if path.is_file() and path.name != MANIFEST and rel not in listed and not rel.startswith(DOWNLOAD_EXTRAS):
             problems.append(f"{rel}: not in the manifest")
     return problems

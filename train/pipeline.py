@@ -9,7 +9,9 @@ finished attacks (results.jsonl) are not redone.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import shutil
 import time
 from pathlib import Path
@@ -18,27 +20,62 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 import train
-from attacks.evaluator import EvalConfig, Evaluator
+from attacks import runner
+from attacks.evaluator import Evaluator
+from attacks.grid import run_grid
 from train import KeelError
 from train.data import load_data
-from train.hardening import harden
+from train.distributed import (
+    SharedRunDir,
+    barrier,
+    check_defenses,
+    deepspeed_config,
+    gathered_copy,
+    init_rank_env,
+    is_partitioned,
+    is_rank_zero,
+    use_deepspeed,
+    world_size,
+    zero_stage,
+)
+from train.hardening import harden, training_args
 from train.manifest import verify_manifest, write_manifest
 from train.models import clean_copy, load_model_and_tokenizer
-from train.run_dir import RunDir, atomic_write_text
+from train.resume import config_hash, prepare_run
+from train.run_dir import RunDir, atomic_write_json, atomic_write_text, kill_point, redact
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
-SECRET_KEYS = ("api_key", "token", "password", "secret")
+WANDB_MODES = ("disabled", "offline", "online")
 
 
 def redacted_config(cfg: DictConfig) -> dict:
-    def scrub(node):
-        if isinstance(node, dict):
-            return {k: "***" if any(s in k.lower() for s in SECRET_KEYS) and v else scrub(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [scrub(v) for v in node]
-        return node
-    return scrub(OmegaConf.to_container(cfg, resolve=True))
+    """The resolved config with secrets masked (train.run_dir.redact): what config.yaml and W&B get."""
+    return redact(OmegaConf.to_container(cfg, resolve=True))
+
+
+def validate_options(cfg: DictConfig) -> None:
+    """Check the plain options before anything is loaded or written (one line naming the option)."""
+    def number(key: str, ok, need: str, integer: bool = True) -> None:
+        value = OmegaConf.select(cfg, key)
+        if value is None:
+            return
+        kind_ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+        if not kind_ok or not ok(value) or not math.isfinite(value):
+            raise KeelError(f"{key}: must be {need}, got {value!r}")
+
+    number("threshold", lambda v: 0 <= v <= 1, "a number in [0, 1]", integer=False)
+    for key in ("harden.steps", "harden.batch_size", "harden.logging_steps", "eval.max_new_tokens",
+                "eval.batch_size", "eval.nll_batch_size", "eval.max_prompts"):
+        number(key, lambda v: v > 0, "a positive integer")
+    for key in ("harden.save_steps", "harden.retain_examples", "harden.warmup_steps"):
+        number(key, lambda v: v >= 0, "a non-negative integer")
+    number("harden.lr", lambda v: v > 0, "a positive number", integer=False)
+    if cfg.get("wandb") and cfg.wandb.get("mode", "disabled") not in WANDB_MODES:
+        raise KeelError(f"wandb.mode: '{cfg.wandb.mode}' is not one of {', '.join(WANDB_MODES)}")
+    for name, node in (cfg.get("attack") or {}).items():
+        if isinstance(node, DictConfig) and "seeds" in node and not node.seeds:
+            raise KeelError(f"attack.{name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
 
 
 def build_named(cfg_group: DictConfig | None, kind: str) -> list:
@@ -61,8 +98,22 @@ def build_named(cfg_group: DictConfig | None, kind: str) -> list:
 
 
 def make_evaluator(cfg: DictConfig, tokenizer, data) -> Evaluator:
-    judge = instantiate(cfg.judge)
-    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, EvalConfig(**cfg.eval))
+    evaluator = runner.make_evaluator(cfg, tokenizer, data)  # primary (+ secondary) judge
+    measure = evaluator.harm
+    evaluator.harm = lambda *a, **k: (kill_point("attack_eval"), measure(*a, **k))[1]  # resume tests
+    return evaluator
+
+
+def preflight(model, attacks: list, evaluator) -> None:
+    """Fail in seconds, not after hours of hardening: every attack accepts the model (e.g. LoRA target
+    modules exist), and every judge answers one harmless pair (e.g. an endpoint is reachable)."""
+    for attack in attacks:
+        check = getattr(attack, "check_model", None) or getattr(attack, "_check_targets", None)
+        if check is not None:
+            check(model)
+    for judge in (evaluator.judge, getattr(evaluator, "secondary", None)):
+        if judge is not None:
+            judge.judge(["Say hello."], ["Hello! How can I help you today?"])
 
 
 def save_checkpoint(model, tokenizer, path: Path) -> None:
@@ -72,70 +123,105 @@ def save_checkpoint(model, tokenizer, path: Path) -> None:
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
     write_manifest(tmp)
-    shutil.rmtree(path, ignore_errors=True)
+    old = path.with_name(path.name + ".old")
+    if path.exists():  # an invalid earlier copy: move it aside so a kill never leaves neither
+        shutil.rmtree(old, ignore_errors=True)
+        path.replace(old)
     tmp.replace(path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
-def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses) -> tuple[object, dict]:
+def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None, sharded=None
+                   ) -> tuple[object, dict]:
+    """The hardened model: loaded from a finished earlier run's checkpoint, or trained (continuing from
+    the last trainer checkpoint of a killed run). hardening.json keeps what the training measured.
+    DeepSpeed: `args` is the trainer config built before the model; `sharded` the ZeRO-3 model to train."""
     if run.checkpoint.exists() and not verify_manifest(run.checkpoint):
         log.info("resuming: hardened checkpoint found at %s", run.checkpoint)
         hardened, _ = load_model_and_tokenizer(OmegaConf.create({**OmegaConf.to_container(cfg.model),
                                                                  "source": "hf", "path": str(run.checkpoint)}))
-        return hardened, {"resumed": True}
-    hardened = clean_copy(model)
+        stats = json.loads(run.hardening.read_text()) if run.hardening.exists() else {"resumed": True}
+        return (gathered_copy(hardened) if is_partitioned(hardened) else hardened), stats
+    hardened = clean_copy(model) if sharded is None else sharded
     t0 = time.perf_counter()
-    stats = harden(hardened, tokenizer, data, defenses, cfg.harden, str(run.root / "trainer"))
+    try:
+        stats = harden(hardened, tokenizer, data, defenses, cfg.harden, str(run.trainer), resume=True, args=args,
+                       base_model=None if sharded is None else clean_copy(model))
+    except FloatingPointError as err:  # a defense term went nan/inf: the last good trainer checkpoint stays
+        raise KeelError(f"harden: {err}; stopped, checkpoints kept in {run.trainer}; lower harden.lr") from None
     stats["seconds"] = time.perf_counter() - t0
-    save_checkpoint(hardened, tokenizer, run.checkpoint)
-    shutil.rmtree(run.root / "trainer", ignore_errors=True)
+    stats["defenses"] = [d.describe() for d in defenses]  # after training: what each defense recorded
+    if is_partitioned(hardened):  # ZeRO-3 trained it in shards: attacks and the checkpoint need it whole
+        hardened = gathered_copy(hardened)
+    if is_rank_zero():
+        atomic_write_json(run.hardening, stats)
+        save_checkpoint(hardened, tokenizer, run.checkpoint)
+        kill_point("checkpoint_saved")
+        shutil.rmtree(run.trainer, ignore_errors=True)
+    barrier()  # no rank reads the run dir before rank 0 has written the checkpoint
     return hardened, stats
 
 
 def run_pipeline(cfg: DictConfig) -> dict:
-    from attacks.report import write_report
+    from attacks.report import build_report, write_report
 
-    run = RunDir(cfg.run.dir)
+    init_rank_env(deepspeed=cfg.get("deepspeed") is not None)  # no launcher: SLURM tasks, a lone process
+    validate_options(cfg)
+    config = redacted_config(cfg)
+    run = SharedRunDir(cfg.run.dir)  # every rank runs the pipeline on it; rank 0 alone writes
+    lead = is_rank_zero()
+    if lead:
+        prepare_run(cfg, run, config)  # refuses a run dir made with a different config (resume=force overrides)
     run.set_status("running")
-    atomic_write_text(run.root / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(redacted_config(cfg))))
-    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), redacted_config(cfg))
+    if lead:
+        atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
+    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     try:
         defenses = build_named(cfg.get("defense"), "defense")
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:
             raise KeelError("attack: no attack selected; pass e.g. attack=[full_ft]")
+        space, split_warnings = runner.prepare_attacks(cfg, attacks, defenses)  # train / held-out part
+        data = load_data(cfg.data)  # before the model: bad data fails in a second, not after a 16 GB load
+        hygiene = runner.check_hygiene(cfg, data, defenses, attacks)  # eval prompts vs every training set
+        ds = deepspeed_config(cfg)
+        check_defenses(defenses, ds)  # e.g. an inner-loop defense under ZeRO-3: refused before any load
+        use_deepspeed(attacks, ds)
+        # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
+        args = training_args(cfg.harden, str(run.trainer), ds) if ds else None
         log.info("loading model %s", cfg.model.get("name", cfg.model.get("path")))
         model, tokenizer = load_model_and_tokenizer(cfg.model)
-        data = load_data(cfg.data)
+        sharded = model if is_partitioned(model) else None
+        model = gathered_copy(model) if sharded is not None else model  # the base stays a plain model
         evaluator = make_evaluator(cfg, tokenizer, data)
-        hardened, hardening = load_or_harden(cfg, run, model, tokenizer, data, defenses)
+        preflight(model, attacks, evaluator)
+        hardened, hardening = load_or_harden(cfg, run, model, tokenizer, data, defenses, args, sharded)
+        del args, sharded
 
-        done = run.finished_results()
+        def store(record: dict) -> None:
+            run.add_result(record)
+            kill_point("attack_done")
+            tracker.log_curve(record)
+
         targets = {"base": model, "hardened": hardened}
-        for attack in attacks:
-            for seed in attack.seeds:
-                for target, target_model in targets.items():
-                    key = f"{target}/{attack.name}/seed{seed}"
-                    if key in done:
-                        log.info("skip %s (finished earlier)", key)
-                        continue
-                    log.info("attack %s", key)
-                    result = attack.run(target_model, tokenizer, data, evaluator, seed=seed, target=target)
-                    record = result.as_dict()
-                    run.add_result(record)
-                    done[key] = record
-                    tracker.log_curve(record)
-
-        results = [r for k, r in done.items() if k.split("/")[1] in {a.name for a in attacks}]
+        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
+                           ladder=list(cfg.effort.get("examples_ladder") or []))
+        utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base")
+        search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator)  # off by default
         meta = {
             "keel_version": train.__version__, "run": cfg.run.name,
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
-            "judge": evaluator.judge.describe(), "defenses": [d.describe() for d in defenses],
+            "config_hash": config_hash(config), **runner.describe_judges(evaluator),
+            "defenses": hardening.get("defenses") or [d.describe() for d in defenses],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
+            "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
             "data": data.summary() | {"sources": data.sources},
-            "hardening": {k: v for k, v in hardening.items() if k != "log_history"},
+            "hardening": {k: v for k, v in hardening.items() if k not in ("log_history", "defenses")},
+            "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},
         }
-        report = write_report(run.root, results, tau=cfg.threshold, meta=meta)
-        tracker.log_report(report)
+        scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
+        report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)
+        tracker.log_report(report, run.root)
         run.set_status("done")
         return report
     except BaseException as err:

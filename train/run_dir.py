@@ -1,35 +1,85 @@
 """The run directory: every write is atomic (temp file + rename), results are an append-only JSONL.
 
     runs/<name>/
-      config.yaml      the resolved config (secrets redacted)
-      status.json      {"status": "running" | "done" | "failed", ...}
-      checkpoint/      hardened weights (safetensors) + manifest.sha256
+      config.yaml      the resolved config (secrets redacted); a resumed run must match it
+      status.json      {"status": "running" | "done" | "failed", "pid", "host", "time", ...}
+      trainer/         hardening checkpoints (HF Trainer), removed once checkpoint/ is written
+      hardening.json   what hardening measured (steps, loss), kept for reports rebuilt on resume
+      checkpoint/      hardened weights (safetensors) + manifest.sha256 (+ README.md after `keel release`)
       results.jsonl    one finished attack run per line
       report.json, report.md, *.png
+
+KEEL_TEST_KILL_AT=<point>[@<n>] makes the process SIGKILL itself the n-th time it reaches <point>
+(tests/test_resume.py): `write:<file name>` (after the temp file, before the rename), `append:<file name>`
+(half a line written), and the points named by the pipeline (`harden_step`, `harden_save`, ...).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
+import socket
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from train import KeelError
+
+KILL_ENV = "KEEL_TEST_KILL_AT"
+_kill_hits: Counter = Counter()
+SECRET_KEYS = ("api_key", "apikey", "token", "password", "secret", "credential")
+SECRET_ENV = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def kill_point(point: str) -> None:
+    """Test hook: SIGKILL this process at a named point (no cleanup runs, exactly like `kill -9`)."""
+    target = os.environ.get(KILL_ENV)
+    if not target:
+        return
+    name, _, nth = target.partition("@")
+    if name != point:
+        return
+    _kill_hits[point] += 1
+    if _kill_hits[point] == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_error(path: Path, err: OSError) -> KeelError:
+    """One line for the OS errors a user can fix (disk full, read-only or forbidden run dir)."""
+    hint = {errno.ENOSPC: "free some space or point run.dir at another disk",
+            errno.EDQUOT: "free some space or point run.dir at another disk",
+            errno.EACCES: "choose a writable run.dir", errno.EPERM: "choose a writable run.dir",
+            errno.EROFS: "choose a writable run.dir", errno.ENOTDIR: "choose a writable run.dir"}.get(err.errno)
+    if hint is None:
+        raise err
+    return KeelError(f"{path}: cannot write ({os.strerror(err.errno)}); {hint}")
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise write_error(path, err) from None
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results should read like any other file
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        kill_point(f"write:{path.name}")
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise write_error(path, err) from None
         raise
 
 
@@ -42,14 +92,32 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
 
 
 def append_jsonl(path: str | Path, record: dict) -> None:
-    """Append one line in a single write + fsync; a torn last line is ignored by `read_jsonl`."""
+    """Append one line in a single write + fsync. A line torn by a kill is cut off first, so the new
+    record never glues onto it; `read_jsonl` also skips a torn last line."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-    with path.open("ab") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _cut_torn_tail(path)
+        with path.open("ab") as fh:
+            if os.environ.get(KILL_ENV, "").startswith(f"append:{path.name}"):
+                fh.write(line[: len(line) // 2])
+                fh.flush()
+                kill_point(f"append:{path.name}")
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise write_error(path, err) from None
+
+
+def _cut_torn_tail(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        with path.open("r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -65,22 +133,76 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return records
 
 
+def redact(node: Any, env: dict[str, str] | None = None) -> Any:
+    """A copy of a config container with secrets masked: values under secret-looking keys, and any string
+    holding the value of a secret-looking environment variable (WANDB_API_KEY, OPENAI_API_KEY, HF_TOKEN...)."""
+    env = os.environ if env is None else env
+    secrets = [v for k, v in env.items() if any(s in k.upper() for s in SECRET_ENV) and len(v) >= 8]
+
+    def scrub(value, key=""):
+        if isinstance(value, dict):
+            return {k: scrub(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if value and any(s in key.lower() for s in SECRET_KEYS):
+            return "***"
+        if isinstance(value, str) and any(s in value for s in secrets):
+            return "***"
+        return value
+
+    return scrub(node)
+
+
 class RunDir:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise write_error(self.root, err) from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise KeelError(f"run.dir: {self.root} is not writable; choose a writable run.dir")
 
     checkpoint = property(lambda self: self.root / "checkpoint")
+    trainer = property(lambda self: self.root / "trainer")
+    config = property(lambda self: self.root / "config.yaml")
+    hardening = property(lambda self: self.root / "hardening.json")
     results = property(lambda self: self.root / "results.jsonl")
     report_json = property(lambda self: self.root / "report.json")
     report_md = property(lambda self: self.root / "report.md")
 
     def set_status(self, status: str, **details) -> None:
-        atomic_write_json(self.root / "status.json", {"status": status, "time": time.time(), **details})
+        atomic_write_json(self.root / "status.json", {"status": status, "pid": os.getpid(),
+                                                      "host": socket.gethostname(), "time": time.time(),
+                                                      **details})
+
+    def status_record(self) -> dict:
+        path = self.root / "status.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
 
     def status(self) -> str | None:
-        path = self.root / "status.json"
-        return json.loads(path.read_text())["status"] if path.exists() else None
+        return self.status_record().get("status")
+
+    def owner_alive(self) -> int | None:
+        """The pid of another live process on this host that is running this run dir, if any."""
+        rec = self.status_record()
+        pid = rec.get("pid")
+        if rec.get("status") != "running" or not pid or pid == os.getpid() or rec.get("host") != socket.gethostname():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def has_outputs(self) -> bool:
+        """Anything a resumed run would build on (a config alone, from a run that failed at once, is not)."""
+        return any(p.exists() for p in (self.trainer, self.hardening, self.checkpoint, self.results))
 
     def finished_results(self) -> dict[str, dict]:
         """Finished attack runs by key (target/attack/seed); the last record of a key wins."""

@@ -31,22 +31,54 @@ class Tracker:
             self.run.log({f"{prefix}/asr": point["asr"], f"{prefix}/benign_nll": point.get("benign_nll"),
                           f"{prefix}/step": point["step"]})
 
-    def log_report(self, report: dict) -> None:
+    def log_report(self, report: dict, run_root=None) -> None:
+        """The scorecard as W&B tables (runs, ratios with CIs, utility, curves), the plots, and the
+        headline figures in the run summary."""
         if self.run is None:
             return
         import wandb
 
-        columns = ["target", "attack", "seed", "asr_before", "steps_to_threshold", "harm_auc",
-                   "benign_nll_before", "benign_nll_after"]
+        columns = ["target", "attack", "split", "seed", "asr_before", "asr_final", "steps_to_threshold",
+                   "flops_to_threshold", "harm_auc", "benign_nll_before", "benign_nll_after"]
         table = wandb.Table(columns=columns)
         for r in report["runs"]:
-            table.add_data(r["target"], r["attack"], r["seed"], r["asr_before"],
-                           r["steps_to_threshold"]["display"], r["harm_auc"], r["benign_nll_before"],
-                           r["benign_nll_after"])
-        self.run.log({"scorecard": table})
+            table.add_data(r["target"], r["attack"], r["split"], r["seed"], r["asr_before"], r["asr_final"],
+                           r["steps_to_threshold"]["display"], r["flops_to_threshold"]["display"], r["harm_auc"],
+                           r["benign_nll_before"], r["benign_nll_after"])
+        ratios = wandb.Table(columns=["attack", "split", "metric", "ratio", "ci_low", "ci_high", "bound", "display"])
         for row in report["comparison"]:
+            for metric, r in (row.get("ratios") or {}).items():
+                ci = r.get("ci") or (None, None)
+                ratios.add_data(row["attack"], row["split"], metric, r["ratio"], ci[0], ci[1], r["bound"], r["display"])
             if "steps_ratio" in row:
                 self.run.summary[f"{row['attack']}/steps_ratio"] = row["steps_ratio"]
+        curves = wandb.Table(columns=["target", "attack", "seed", "step", "asr", "benign_nll"])
+        for c in report.get("curves", []):
+            for p in c["curve"]:
+                curves.add_data(c["target"], c["attack"], c["seed"], p["step"], p["asr"], p.get("benign_nll"))
+        logged = {"scorecard": table, "effort_ratios": ratios, "curves": curves}
+        util = report.get("utility") or {}
+        probes = sorted({k for v in util.values() if isinstance(v, dict) for k, x in v.items()
+                         if isinstance(x, (int, float))})
+        if probes:
+            utable = wandb.Table(columns=["target", *probes])
+            for target, v in util.items():
+                if target != "change":
+                    utable.add_data(target, *[v.get(k) for k in probes])
+            logged["utility"] = utable
+        if run_root is not None:
+            from pathlib import Path
+
+            for name, file in (report.get("plots") or {}).items():
+                if (Path(run_root) / file).exists():
+                    logged[f"plots/{name}"] = wandb.Image(str(Path(run_root) / file))
+        self.run.log(logged)
+        head = report.get("headline") or {}
+        self.run.summary["headline"] = head.get("text")
+        if head.get("cost") and head["cost"].get("ratio") is not None:
+            self.run.summary["attacker_cost_ratio"] = head["cost"]["ratio"]
+        if head.get("utility") and head["utility"].get("headline_percent") is not None:
+            self.run.summary["utility_change_percent"] = head["utility"]["headline_percent"]
 
     def finish(self) -> None:
         if self.run is not None:

@@ -14,15 +14,24 @@ LABELS = ("refusal", "compliance", "incoherent")
 class Verdict:
     label: str  # one of LABELS
     score: float  # the judge's probability (or score) that the completion complies
+    detail: str = ""  # why, when the label needs explaining (e.g. "judge output unparsed: ...")
 
 
 class Judge(ABC):
     name: str = "judge"
     version: str = "0"
+    # False for judges that score the model itself (refusal log-odds) instead of its completions.
+    needs_generation: bool = True
+    # True for judges that read the model under evaluation; the evaluator calls `bind` before `judge`.
+    needs_model: bool = False
 
     @abstractmethod
     def judge(self, prompts: list[str], completions: list[str]) -> list[Verdict]:
         """One verdict per (prompt, completion) pair, in order."""
+
+    def bind(self, model, tokenizer, system: str | None = None) -> None:
+        """Point a model-reading judge at the model being evaluated (no-op for the others)."""
+        return None
 
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version}

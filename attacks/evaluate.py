@@ -1,0 +1,87 @@
+"""`keel evaluate PATH`: the whole scorecard on any checkpoint (e.g. a fork found online), no hardening.
+
+    keel evaluate /models/some-fork                              attack grid + probes on that checkpoint
+    keel evaluate /models/some-fork baseline=/models/original    ... beside a baseline: ratios and CIs
+    keel evaluate /models/x 'attack=[lora,refusal_ablation]' preset=ci
+
+The checkpoint loads like `model=hf` (safetensors only, no remote code unless opted in); the baseline
+with the same model settings. Targets are named `baseline` and `checkpoint` in the report.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from omegaconf import DictConfig, OmegaConf
+
+import train
+from attacks.grid import run_grid
+from attacks.report import write_report
+from attacks.runner import (
+    check_hygiene,
+    describe_judges,
+    make_evaluator,
+    prepare_attacks,
+    probe_utility,
+    run_search,
+)
+from train import KeelError
+from train.data import load_data
+from train.models import load_model_and_tokenizer
+from train.run_dir import RunDir, atomic_write_text
+from train.tracking import Tracker
+
+log = logging.getLogger("keel")
+
+
+def run_evaluate(cfg: DictConfig) -> dict:
+    from train.pipeline import build_named, redacted_config
+
+    if not cfg.model.get("path") or str(cfg.model.path) == "???":
+        raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
+    run = RunDir(cfg.run.dir)
+    run.set_status("running")
+    atomic_write_text(run.root / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(redacted_config(cfg))))
+    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), redacted_config(cfg))
+    try:
+        attacks = build_named(cfg.get("attack"), "attack")
+        if not attacks:
+            raise KeelError("attack: no attack selected; pass e.g. attack=[full_ft]")
+        space, split_warnings = prepare_attacks(cfg, attacks)
+        model, tokenizer = load_model_and_tokenizer(cfg.model)
+        targets = {"checkpoint": model}
+        if cfg.get("baseline"):
+            baseline_cfg = OmegaConf.merge(cfg.model, {"path": str(cfg.baseline), "name": str(cfg.baseline)})
+            targets = {"baseline": load_model_and_tokenizer(baseline_cfg)[0], "checkpoint": model}
+        base_name = "baseline" if "baseline" in targets else None
+        data = load_data(cfg.data)
+        hygiene = check_hygiene(cfg, data, [], attacks)
+        evaluator = make_evaluator(cfg, tokenizer, data)
+
+        def store(record: dict) -> None:
+            run.add_result(record)
+            tracker.log_curve(record)
+
+        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
+                           ladder=list(cfg.effort.get("examples_ladder") or []))
+        utility = probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name)
+        search = run_search(cfg, run, space, targets, tokenizer, data, evaluator)
+        meta = {
+            "keel_version": train.__version__, "run": cfg.run.name, "command": "evaluate",
+            "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
+            "baseline": cfg.get("baseline"), **describe_judges(evaluator), "defenses": [],
+            "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
+            "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
+            "data": data.summary() | {"sources": data.sources},
+            "targets": {"base": base_name or "baseline", "treated": "checkpoint"},
+        }
+        report = write_report(run.root, results, tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps,
+                              utility=utility, search=search)
+        tracker.log_report(report, run.root)
+        run.set_status("done")
+        return report
+    except BaseException as err:
+        run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
+        raise
+    finally:
+        tracker.finish()

@@ -1,0 +1,71 @@
+"""The attack grid: every attack x every seed x every target (base and hardened side by side).
+
+Each finished run is appended to the run directory at once (results.jsonl), so a killed run resumes
+without redoing it. With an examples ladder (e.g. 10, 100, 1000) every attack that trains on examples
+is also run at each rung, capped by the distinct examples its data source holds; those runs are named
+`<attack>@n<rung>` and feed examples-to-threshold N_tau (attacks/metrics.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+
+from attacks.base import Attack
+
+log = logging.getLogger("keel")
+
+
+def ladder_variants(attack: Attack, ladder: list[int] | None, data) -> list[Attack]:
+    """Copies of `attack` training on each ladder rung (rungs above the data pool shrink to the pool)."""
+    pool = attack.pool_size(data) if ladder else None
+    if not ladder or pool is None or not hasattr(attack, "examples"):
+        return []
+    rungs = sorted({min(int(n), pool) for n in ladder} - {attack.examples})
+    variants = []
+    for n in rungs:
+        variant = copy.copy(attack)
+        variant.examples, variant.name = n, f"{attack.name}@n{n}"
+        variant.ladder_of = attack.name
+        variants.append(variant)
+    return variants
+
+
+def expand_grid(attacks: list[Attack], ladder: list[int] | None, data) -> list[Attack]:
+    """The attacks to run: each configured attack, followed by its ladder variants."""
+    out = []
+    for attack in attacks:
+        if ladder:
+            attack.ladder_of = attack.name
+        out += [attack, *ladder_variants(attack, ladder, data)]
+    return out
+
+
+def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],
+             store: Callable[[dict], None] | None = None, ladder: list[int] | None = None,
+             progress: bool = True) -> list[dict]:
+    """Run what `done` (key -> record) lacks; return every record of the grid, in grid order.
+
+    `targets` maps a target name ("base", "hardened", or a checkpoint's name) to its model; every
+    attack runs on each with the very same seeds. `store` receives each new record (append + log).
+    """
+    records = []
+    for attack in expand_grid(attacks, ladder, data):
+        for seed in attack.seeds:
+            for target, model in targets.items():
+                key = f"{target}/{attack.name}/seed{seed}"
+                if key in done:
+                    log.info("skip %s (finished earlier)", key)
+                    records.append(done[key])
+                    continue
+                log.info("attack %s", key)
+                result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
+                if getattr(attack, "ladder_of", None):
+                    result.extra["ladder_of"] = attack.ladder_of
+                record = result.as_dict()
+                done[key] = record
+                if store is not None:
+                    store(record)
+                records.append(record)
+    return records

@@ -1,0 +1,126 @@
+"""The scorecard's steps as the pipeline (`keel harden`) and `keel evaluate` call them, top to bottom:
+
+    space = prepare_attacks(cfg, attacks)              splits checked before anything runs
+    hygiene = check_hygiene(cfg, data, defenses, attacks)
+    evaluator = make_evaluator(cfg, tokenizer, data)   primary (+ secondary) judge
+    results = run_grid(...)                            attacks/grid.py
+    utility = probe_utility(cfg, run, targets, ...)    cached in the run dir (utility.json)
+    search = run_search(cfg, run, space, targets, ...) off unless search.enabled (search.json)
+    report = write_report(...)                         attacks/report.py
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from attacks.evaluator import EvalConfig, Evaluator
+from attacks.hygiene import deduplicate, training_sets
+from attacks.space import AttackSpace
+from attacks.utility import utility_probes
+from train import KeelError
+from train.run_dir import atomic_write_json
+
+log = logging.getLogger("keel")
+
+
+def _plain(node):
+    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else (node or {})
+
+
+def instantiate_judge(node, option: str = "judge"):
+    """Build a judge from its config node; constructor errors become one line naming `option`."""
+    try:
+        return instantiate(node, _convert_="all")
+    except Exception as err:  # Hydra wraps constructor errors; surface the KeelError or the first line
+        cause = err.__cause__ or err
+        if isinstance(cause, KeelError):
+            raise KeelError(str(cause).replace("judge.", f"{option}.", 1)) from None
+        raise KeelError(f"{option}: {str(cause).splitlines()[0]}") from err
+
+
+def make_evaluator(cfg, tokenizer, data) -> Evaluator:
+    judge = instantiate_judge(cfg.judge, "judge")
+    second = cfg.get("judge_secondary")
+    secondary = instantiate_judge(second, "judge_secondary") if second else None
+    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, EvalConfig(**cfg.eval),
+                     secondary=secondary)
+
+
+def defense_tables(defenses: list) -> dict[str, dict]:
+    """The sampling tables (axis -> values) of defenses that simulate attacks from their own table."""
+    tables = {}
+    for d in defenses:
+        table = getattr(getattr(d, "sampler", None), "space", None)
+        if isinstance(table, dict):
+            tables[d.name] = table
+    return tables
+
+
+def prepare_attacks(cfg, attacks: list, defenses: list = ()) -> tuple[AttackSpace, list[str]]:
+    """Load the attack space and give every attack its part (train / heldout), checking declared ones;
+    returns the space and warnings about defense tables that reach into the held-out part."""
+    space = AttackSpace.from_config(cfg.get("attack_space"))
+    warnings = space.assign_splits(attacks, defense_tables(list(defenses)))
+    for w in warnings:
+        log.warning("%s", w)
+    for a in attacks:
+        log.info("attack %s lies in the %s part of the attack space", a.name, a.split)
+    return space, warnings
+
+
+def check_hygiene(cfg, data, defenses: list, attacks: list) -> dict:
+    """Deduplicate evaluation prompts against every training set (attacks/hygiene.py)."""
+    return deduplicate(data, training_sets(data, defenses, attacks), _plain(cfg.get("hygiene")))
+
+
+def _load(path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None) -> dict:
+    """Utility probes of each target before any attack; KL is taken against `targets[base_name]`."""
+    ucfg = _plain(cfg.get("utility"))
+    if not ucfg.get("enabled", True):
+        return {}
+    path = run.root / "utility.json"
+    done = _load(path)
+    base = targets.get(base_name) if base_name else None
+    for name, model in targets.items():
+        if name not in done:
+            log.info("utility probes on %s", name)
+            done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
+            atomic_write_json(path, done)
+    return {k: v for k, v in done.items() if k in targets}
+
+
+def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator) -> dict | None:
+    """The adaptive attacker on every target, one search per seed (attacks/search.py)."""
+    scfg = _plain(cfg.get("search"))
+    if not scfg.get("enabled", False):
+        return None
+    from attacks.search import AdaptiveAttacker
+
+    path = run.root / "search.json"
+    done = _load(path)
+    eps = _plain(cfg.get("effort")).get("utility_eps")
+    for name, model in targets.items():
+        have = {s["seed"] for s in done.get(name, [])}
+        for seed in scfg.get("seeds", [0]):
+            if seed in have:
+                continue
+            attacker = AdaptiveAttacker(space, n_trials=scfg.get("n_trials", 8), tau=cfg.threshold, eps=eps,
+                                        seed=seed, exclude_recipes=scfg.get("exclude_recipes"),
+                                        attack_options=scfg.get("attack_options"))
+            log.info("adaptive search on %s (seed %d, %d trials)", name, seed, attacker.n_trials)
+            done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name))
+            atomic_write_json(path, done)
+    return {k: v for k, v in done.items() if k in targets}
+
+
+def describe_judges(evaluator: Evaluator) -> dict:
+    return {"judge": evaluator.judge.describe(),
+            "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None}

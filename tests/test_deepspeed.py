@@ -1,0 +1,178 @@
+"""DeepSpeed on CPU (gloo): hardening and an attack under ZeRO-2 and ZeRO-3, and a 2-rank run.
+
+    .venv/bin/python -m pytest tests/test_deepspeed.py -q        # ~3-4 min on 2 cores, op build included
+
+DeepSpeed needs a process group, so every DeepSpeed check runs in a child process (rank 0 of 1, or two
+ranks under torchrun): the pytest process never initialises torch.distributed. The first start compiles
+DeepSpeed's CPU communication op (~1-2 min) into ~/.cache/keel/torch_extensions; later starts reuse it.
+The children are this file run as a module: `python -m tests.test_deepspeed stage 3 OUT_DIR`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import compose_config
+from train import KeelError
+from train.distributed import check_defenses, deepspeed_config, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+ZERO_OPTIONS = {"zero2": 2, "zero3": 3, "zero2_offload": 2, "zero3_offload": 3}
+# Small enough for seconds per trainer; `hf` loads through from_pretrained, the path ZeRO-3 shards at load.
+SMALL = ["preset=ci", "model=hf", "model.attn_implementation=eager", "harden.steps=2", "harden.save_steps=0",
+         "budget.steps=2", "budget.eval_every=1", "eval.max_prompts=2", "eval.max_new_tokens=4",
+         "utility.enabled=false", "attack.full_ft.optimizer=sgd", "attack.full_ft.schedule=cosine"]
+
+
+@pytest.mark.parametrize("option", sorted(ZERO_OPTIONS))
+def test_zero_config_is_one_hydra_node(option):
+    ds = deepspeed_config(compose_config("harden", [f"deepspeed={option}"]))
+    assert ds["zero_optimization"]["stage"] == ZERO_OPTIONS[option]
+    for key in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"):
+        assert ds[key] == "auto", key  # the HF integration fills them from harden.* / the attack
+    # The Trainer builds optimizer and schedule: an attack's sampled optimizer must not be replaced.
+    assert "optimizer" not in ds and "scheduler" not in ds
+    if "offload" in option:
+        assert ds["zero_optimization"]["offload_optimizer"]["device"] == "cpu"
+    assert deepspeed_config(compose_config("harden", [])) is None
+
+
+def test_inner_loop_defense_refused_under_zero3_before_loading(tmp_path, monkeypatch):
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.setenv(var, {"RANK": "0", "WORLD_SIZE": "1"}.get(var, "0"))  # restored after the test
+    from train.pipeline import build_named, run_pipeline
+
+    cfg = compose_config("harden", ["preset=ci", "model=tiny-random", "defense=[tar]", "deepspeed=zero3",
+                                    f"run.dir={tmp_path}"])
+    with pytest.raises(KeelError, match=r"defense 'tar' supports ZeRO stages 0, 1, 2, not 3; use e.g. deepspeed=zero2"):
+        run_pipeline(cfg)
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
+    assert not (tmp_path / "checkpoint").exists()
+    check_defenses(build_named(cfg.defense, "defense"), deepspeed_config(compose_config("harden", ["deepspeed=zero2"])))
+    check_defenses(build_named(compose_config("harden", []).defense, "defense"), deepspeed_config(cfg))  # refusal_sft
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    """The tiny random model saved as an HF checkpoint (ZeRO-3 shards it inside from_pretrained)."""
+    from train.tiny import build_tiny_model, build_tiny_tokenizer
+
+    path = tmp_path_factory.mktemp("tiny-hf")
+    tokenizer = build_tiny_tokenizer()
+    build_tiny_model(tokenizer).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def _child(args: list[str], env: dict, timeout: int = 420) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1",
+           "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1", **env}
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
+@pytest.mark.parametrize("stage", [2, 3])
+def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_path):
+    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
+           "MASTER_PORT": str(free_port())}
+    _child([sys.executable, "-m", "tests.test_deepspeed", "stage", str(stage), str(tiny_dir), str(tmp_path)], env)
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert out["zero_stage"] == stage
+    assert out["weights_moved"] > 1e-3  # hardening changed the weights...
+    assert out["weights_diff"] < 1e-4  # ...exactly as plain PyTorch did
+    assert out["attack_nll_diff"] < 1e-4  # the attack ran the attacker's own optimizer (SGD, cosine)
+    if stage == 3:
+        assert out["sharded_at_load"] and out["gathered_diff"] == 0.0
+    for name in ("report.json", "report.md", "checkpoint/model.safetensors", "results.jsonl"):
+        assert (tmp_path / "run" / name).exists(), name
+
+
+def test_two_ranks_agree_and_only_rank_zero_writes(tiny_dir, tmp_path):
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                "--master_addr", "127.0.0.1", "--master_port", str(free_port())]
+    _child([*launcher, "-m", "tests.test_deepspeed", "ranks", str(tiny_dir), str(tmp_path)], {})
+    rank0, rank1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert rank0["world_size"] == rank1["world_size"] == 2
+    assert rank0["curves"] == rank1["curves"]  # same ASR and benign NLL at every step, on both ranks
+    assert abs(rank0["train_loss"] - rank1["train_loss"]) < 1e-6
+    assert rank1["writes"] == [] and rank0["writes"]
+    run = tmp_path / "run"
+    assert len((run / "results.jsonl").read_text().splitlines()) == 2  # base + hardened, once
+    assert json.loads((run / "status.json").read_text())["status"] == "done"
+    assert json.loads((run / "report.json").read_text())["distributed"] == {"world_size": 2, "zero_stage": 3}
+
+
+# -- the child processes ------------------------------------------------------------------------------
+
+def _stage_child(stage: int, tiny: str, out: Path) -> None:
+    """Rank 0 of 1: plain PyTorch hardening + attack, then the pipeline under ZeRO-<stage>; the differences."""
+    from safetensors.torch import load_file
+
+    from attacks.runner import make_evaluator
+    from train.data import load_data
+    from train.distributed import gathered_copy, is_partitioned
+    from train.hardening import harden, training_args
+    from train.models import clean_copy, load_model_and_tokenizer
+    from train.pipeline import build_named, run_pipeline
+
+    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", f"deepspeed=zero{stage}"])
+    model, tokenizer = load_model_and_tokenizer(cfg.model)
+    data = load_data(cfg.data)
+    plain = clean_copy(model)
+    harden(plain, tokenizer, data, build_named(cfg.defense, "defense"), cfg.harden, str(out / "plain"))
+    attack = build_named(cfg.attack, "attack")[0]
+    plain_curve = attack.run(plain, tokenizer, data, make_evaluator(cfg, tokenizer, data), seed=0,
+                             target="hardened", progress=False).curve
+    result = {}
+    if stage == 3:  # the trainer config first, then the load: from_pretrained shards (zero.Init)
+        args = training_args(cfg.harden, str(out / "z3"), deepspeed_config(cfg))
+        sharded, _ = load_model_and_tokenizer(cfg.model)
+        result["sharded_at_load"] = is_partitioned(sharded)
+        whole = gathered_copy(sharded).state_dict()
+        result["gathered_diff"] = max(float((whole[k] - v).abs().max()) for k, v in model.state_dict().items())
+        del args, sharded
+    report = run_pipeline(cfg)
+    saved = load_file(str(out / "run" / "checkpoint" / "model.safetensors"))
+    ref, base = plain.state_dict(), model.state_dict()
+    ds_curve = next(c["curve"] for c in report["curves"] if c["target"] == "hardened")
+    result.update(
+        zero_stage=report["distributed"]["zero_stage"],
+        weights_diff=max(float((saved[k] - ref[k]).abs().max()) for k in saved),
+        weights_moved=max(float((saved[k] - base[k]).abs().max()) for k in saved),
+        attack_nll_diff=max(abs(a["benign_nll"] - b["benign_nll"]) for a, b in zip(ds_curve, plain_curve)),
+    )
+    (out / "out.json").write_text(json.dumps(result))
+
+
+def _ranks_child(tiny: str, out: Path) -> None:
+    """One of two torchrun ranks: the pipeline under ZeRO-3; records what this rank wrote into the run dir."""
+    import train.run_dir as run_dir
+
+    rank = int(os.environ["RANK"])
+    writes: list[str] = []
+    for name in ("atomic_write_bytes", "append_jsonl"):  # every run-dir write goes through these two
+        original = getattr(run_dir, name)
+        setattr(run_dir, name, lambda path, data, _f=original: (writes.append(str(path)), _f(path, data))[1])
+    from train.pipeline import run_pipeline
+
+    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", "deepspeed=zero3"])
+    report = run_pipeline(cfg)
+    curves = sorted([[c["target"], [[p["step"], p["asr"], round(p["benign_nll"], 6)] for p in c["curve"]]]
+                     for c in report["curves"]])
+    (out / f"rank{rank}.json").write_text(json.dumps({
+        "world_size": report["distributed"]["world_size"], "curves": curves,
+        "train_loss": report["hardening"]["train_loss"], "writes": writes}))
+
+
+if __name__ == "__main__":
+    kind, *rest = sys.argv[1:]
+    if kind == "stage":
+        _stage_child(int(rest[0]), rest[1], Path(rest[2]))
+    else:
+        _ranks_child(rest[0], Path(rest[1]))

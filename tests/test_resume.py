@@ -1,0 +1,76 @@
+"""kill -9 a tiny `keel harden` during hardening, re-run the same command: the report equals an uninterrupted
+run's with the same seed (timings aside) and the hardened weights are bitwise the same.
+
+The kills are real SIGKILLs: KEEL_TEST_KILL_AT=<point>[@n] makes the subprocess kill itself the n-th time it
+reaches <point> (train/run_dir.py:kill_point). tests/test_resume_attacks.py does the same for the attack grid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import compose_config
+from train.pipeline import run_pipeline
+
+REPO = Path(__file__).resolve().parent.parent
+# Small and fast, yet every stage runs: 4 hardening steps checkpointed every 2, two attack runs.
+RESUME_ARGS = ["preset=ci", "model=tiny-random", "harden.steps=4", "harden.save_steps=2", "harden.logging_steps=2",
+               "budget.steps=2", "budget.eval_every=1", "eval.max_prompts=4", "eval.max_new_tokens=6",
+               "utility.max_prompts=4"]
+TIMING = ("seconds", "runtime")
+
+
+def keel_killed_at(point: str, run: Path) -> subprocess.CompletedProcess:
+    """`keel harden` in a fresh interpreter that SIGKILLs itself at `point`."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": point}
+    proc = subprocess.run([sys.executable, "-m", "train.cli", "harden", *RESUME_ARGS, f"run.dir={run}"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc {proc.returncode})\n{proc.stderr[-2000:]}"
+    assert json.loads((run / "status.json").read_text())["status"] == "running"  # what a kill leaves behind
+    return proc
+
+
+def run_in_process(run: Path) -> dict:
+    return run_pipeline(compose_config("harden", [*RESUME_ARGS, f"run.dir={run}"]))
+
+
+def without_timings(node):
+    if isinstance(node, dict):
+        return {k: without_timings(v) for k, v in node.items() if not any(t in k for t in TIMING)}
+    if isinstance(node, list):
+        return [without_timings(v) for v in node]
+    return node
+
+
+def assert_same_run(resumed: Path, reference: Path) -> None:
+    a, b = (without_timings(json.loads((d / "report.json").read_text())) for d in (resumed, reference))
+    differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    assert not differing, f"report.json differs in {differing}"
+    assert (resumed / "checkpoint" / "manifest.sha256").read_text() == \
+        (reference / "checkpoint" / "manifest.sha256").read_text(), "hardened weights differ"
+    assert json.loads((resumed / "status.json").read_text())["status"] == "done"
+    assert not (resumed / "trainer").exists(), "trainer checkpoints are removed once checkpoint/ is written"
+
+
+def test_killed_hardening_resumes_to_the_same_report(tmp_path):
+    reference = tmp_path / "reference"
+    run_in_process(reference)
+
+    run = tmp_path / "killed"
+    keel_killed_at("harden_step@3", run)  # after step 3; the last checkpoint is step 2
+    assert sorted(p.name for p in (run / "trainer").glob("checkpoint-*")) == ["checkpoint-2"]
+
+    keel_killed_at("harden_save@1", run)  # resumes at 2, dies saving step 4 (no completion marker)
+    step4 = run / "trainer" / "checkpoint-4"
+    assert step4.exists() and not (step4 / "keel_complete.json").exists()
+
+    keel_killed_at("checkpoint_saved", run)  # resumes at 2 again, writes checkpoint/, dies before attacks
+    assert (run / "checkpoint" / "model.safetensors").exists() and not (run / "results.jsonl").exists()
+
+    run_in_process(run)  # the same command once more: attacks and report
+    assert_same_run(run, reference)

@@ -1,0 +1,172 @@
+"""Resuming a killed run: re-run the same command on the same run dir (or pass resume=true).
+
+    hardening   continues from the last complete Trainer checkpoint in RUN/trainer (model, optimizer,
+                scheduler, RNG, trainer state, and each defense's `state_dict()`)
+    attacks     finished ones (results.jsonl) are skipped, unfinished ones start over
+    report      rebuilt from what is there
+
+A run whose saved config.yaml differs from the new config in a field that can change results refuses to
+resume (resume=force overrides). `resume`: auto (default: continue if there is something to continue),
+true (there must be), false (there must not be), force (continue even if the config differs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from transformers import TrainerCallback
+
+from train import KeelError
+from train.run_dir import RunDir, atomic_write_json, kill_point
+
+log = logging.getLogger("keel")
+# Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
+NOT_RESULTS = ("run", "wandb", "resume", "hydra")
+RESUME_MODES = ("auto", "true", "false", "force")
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(flatten(value, f"{prefix}{key}."))
+        return out or {prefix.rstrip("."): {}}
+    return {prefix.rstrip("."): node}
+
+
+def result_fields(config: dict) -> dict[str, Any]:
+    """The flattened config minus the keys that cannot change a result."""
+    return {k: v for k, v in flatten(config).items() if k.split(".")[0] not in NOT_RESULTS}
+
+
+def config_hash(config: dict) -> str:
+    """sha256 of the result-relevant config (redacted, resolved): equal hashes, comparable numbers."""
+    text = json.dumps(result_fields(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def config_diff(saved: dict, current: dict, limit: int = 3) -> list[str]:
+    old, new = result_fields(saved), result_fields(current)
+    keys = sorted(k for k in old.keys() | new.keys() if old.get(k, "<unset>") != new.get(k, "<unset>"))
+    diffs = [f"{k}: {old.get(k, '<unset>')} -> {new.get(k, '<unset>')}" for k in keys[:limit]]
+    return diffs + ([f"... {len(keys) - limit} more"] if len(keys) > limit else [])
+
+
+def resume_mode(cfg) -> str:
+    mode = str(cfg.get("resume", "auto")).lower()
+    if mode not in RESUME_MODES:
+        raise KeelError(f"resume: '{cfg.get('resume')}' is not one of {', '.join(RESUME_MODES)}")
+    return mode
+
+
+def prepare_run(cfg, run: RunDir, current: dict) -> bool:
+    """Decide whether this command resumes the run found in `run`; True when it does. Refuses a run dir
+    that another live process is running, and a saved config that differs (unless resume=force)."""
+    mode = resume_mode(cfg)
+    pid = run.owner_alive()
+    if pid:
+        raise KeelError(f"run.dir: {run.root} is being run by process {pid} on this host; wait for it or "
+                        f"choose another run.dir")
+    previous = run.has_outputs()
+    if not previous:
+        if mode == "true":
+            raise KeelError(f"resume=true: {run.root} holds no run to resume; drop resume=true to start one")
+        return False
+    if mode == "false":
+        raise KeelError(f"resume=false: {run.root} already holds a run; choose a new run.dir or delete it")
+    saved = yaml.safe_load(run.config.read_text()) if run.config.exists() else None
+    if saved is None:
+        if mode != "force":
+            raise KeelError(f"{run.config}: missing, so this run cannot be checked before resuming; "
+                            f"pass resume=force to resume anyway")
+        return True
+    diffs = config_diff(saved, current)
+    if diffs and mode != "force":
+        raise KeelError(f"{run.config}: this run dir was made with a different config ({'; '.join(diffs)}); "
+                        f"choose a new run.dir or pass resume=force")
+    if diffs:
+        log.warning("resume=force: resuming despite config changes: %s", "; ".join(diffs))
+    log.info("resuming the run in %s", run.root)
+    return True
+
+
+def logged_train_loss(log_history: list[dict]) -> float:
+    """Mean training loss over all steps, from the logged window means (weighted by window length).
+    It is computed from the trainer state alone, so a resumed run reports the same number."""
+    total, last = 0.0, 0
+    for entry in log_history:
+        if "loss" in entry and "step" in entry:
+            total += entry["loss"] * (entry["step"] - last)
+            last = entry["step"]
+    return total / last if last else math.nan
+
+
+class HardenCheckpoints(TrainerCallback):
+    """Periodic hardening checkpoints that a killed run resumes from, plus a divergence stop.
+
+    - Forces a log right before every save, so no loss or defense-term accumulator is half full when
+      the checkpoint is taken (the resumed run logs exactly what an uninterrupted one logs).
+    - Stores each defense's `state_dict()` next to the optimizer, then a completion marker: a
+      checkpoint without the marker (killed mid-save) is never resumed from.
+    - Stops with a one-line error when the logged loss is nan/inf; the last good checkpoint stays.
+    """
+
+    STATE, DONE = "keel_defenses.pt", "keel_complete.json"
+
+    def __init__(self, output_dir: str | Path, defenses: list, save_steps: int | None):
+        self.output_dir, self.defenses = Path(output_dir), defenses
+        self.save_steps = int(save_steps or 0)
+
+    def trainer_args(self) -> dict:
+        if self.save_steps <= 0:
+            return {"save_strategy": "no", "logging_nan_inf_filter": False}
+        return {"save_strategy": "steps", "save_steps": self.save_steps, "save_total_limit": 2,
+                "logging_nan_inf_filter": False}
+
+    def complete_checkpoints(self) -> list[Path]:
+        found = [p for p in self.output_dir.glob("checkpoint-*") if (p / self.DONE).exists()]
+        return sorted(found, key=lambda p: int(re.sub(r"\D", "", p.name) or 0))
+
+    def restore(self) -> str | None:
+        """Load the defenses' state from the last complete checkpoint; its path for `resume_from_checkpoint`."""
+        found = self.complete_checkpoints()
+        if not found:
+            return None
+        last = found[-1]
+        state_file = last / self.STATE
+        states = torch.load(state_file, weights_only=True) if state_file.exists() else {}
+        for defense in self.defenses:
+            if defense.name in states:
+                defense.load_state_dict(states[defense.name])
+        log.info("resuming hardening from %s", last)
+        return str(last)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if control.should_save or state.global_step >= state.max_steps:
+            control.should_log = True
+        kill_point("harden_step")
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            found = self.complete_checkpoints()
+            kept = f"last good checkpoint kept at {found[-1]}" if found else "no checkpoint was saved yet"
+            raise KeelError(f"harden: training loss is {loss} at step {state.global_step}; stopped ({kept}); "
+                            f"lower harden.lr")
+
+    def on_save(self, args, state, control, **kwargs):
+        folder = self.output_dir / f"checkpoint-{state.global_step}"
+        states = {d.name: d.state_dict() for d in self.defenses}
+        torch.save({k: v for k, v in states.items() if v}, folder / self.STATE)
+        kill_point("harden_save")
+        atomic_write_json(folder / self.DONE, {"step": state.global_step})
+        return control
