@@ -39,10 +39,14 @@ def run_evaluate(cfg: DictConfig) -> dict:
 
     if not cfg.model.get("path") or str(cfg.model.path) == "???":
         raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
+    from train.resume import prepare_run
+
+    config = redacted_config(cfg)
     run = RunDir(cfg.run.dir)
+    prepare_run(cfg, run, config)  # a run dir made with another config is refused (resume=force overrides)
     run.set_status("running")
-    atomic_write_text(run.root / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(redacted_config(cfg))))
-    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), redacted_config(cfg))
+    atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
+    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     try:
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:

@@ -24,6 +24,7 @@ defender to control later fine-tuning); provider defenses are never reported as 
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,11 +72,30 @@ class Defense:
     def meta_step(self, model, inputs: dict) -> dict[str, float]:
         return {}
 
-    def state_dict(self) -> dict:
+    def rngs(self) -> dict[str, random.Random | torch.Generator]:
+        """The random generators this defense draws from (batches, sampled attacks): the default
+        `state_dict` saves them, so a resumed run draws what the uninterrupted one would have."""
         return {}
 
+    def state_dict(self) -> dict:
+        state = {}
+        for name, rng in self.rngs().items():
+            if isinstance(rng, torch.Generator):
+                state[name] = rng.get_state()
+            else:
+                version, internal, gauss = rng.getstate()
+                state[name] = [version, list(internal), gauss]
+        return state
+
     def load_state_dict(self, state: dict) -> None:
-        pass
+        for name, rng in self.rngs().items():
+            if name not in state:
+                continue
+            if isinstance(rng, torch.Generator):
+                rng.set_state(state[name])
+            else:
+                version, internal, gauss = state[name]
+                rng.setstate((version, tuple(internal), gauss))
 
     def passes_per_step(self) -> float:
         """Forward+backward passes this defense adds per outer step, beyond the trainer's SFT pass

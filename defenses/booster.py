@@ -53,6 +53,9 @@ class Booster(Defense):
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
         self.harmful = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "compliance", self.seed, self.max_length)
 
+    def rngs(self) -> dict:
+        return {"harmful": self.harmful.rng}
+
     def training_examples(self, data) -> list[dict]:
         return [sft_example(r["prompt"], r["refusal"]) for r in data.harmful_train] if self.alignment_data else []
 

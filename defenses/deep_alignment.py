@@ -53,6 +53,9 @@ class DeepAlignment(Defense):
         self.pad_id = tok.pad_token_id
         self.record["examples"] = len(self.rows)
 
+    def rngs(self) -> dict:
+        return {"rows": self.rng}
+
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:
         pairs = []
         for prompt, body, refusal in self.rng.sample(self.rows, min(self.batch_size, len(self.rows))):

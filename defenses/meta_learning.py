@@ -243,6 +243,17 @@ class MetaLearningDefense(Defense):
             self.require(False, "retain_rep", "needs the frozen base model; set harden.keep_base_copy=true "
                                               "or retain_rep=0")
 
+    def rngs(self) -> dict:
+        return {"sampler": self.sampler.rng, "tr": self.refusals.rng, "retain": self.retain.rng,
+                "attack_harmful": self.attack_data.harmful.rng, "attack_benign": self.attack_data.benign.rng}
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "attacks": self._attacks}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self._attacks = int(state.get("attacks", self._attacks))
+
     def tr_batch(self) -> Batch:
         idx = self.refusals.indices(self.batch_size)
         return collate([self.refusals.pairs[i] for i in idx] + [self.compliances.pairs[i] for i in idx],

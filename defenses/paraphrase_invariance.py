@@ -153,6 +153,9 @@ class ParaphraseInvariance(Defense):
         self._encoded: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self.record.update({"groups": len(self.groups), "sources": self.sources})
 
+    def rngs(self) -> dict:
+        return {"groups": self.rng}
+
     def encode(self, prompt: str, refusal: str) -> tuple[list[int], list[int]]:
         """(prompt ids, first `positions` refusal ids), tokenized on first use and cached."""
         key = (prompt, refusal)

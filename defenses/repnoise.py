@@ -66,6 +66,9 @@ class RepNoise(Defense):
         self.benign = PairPool.from_rows(ctx.tokenizer, ctx.data.benign_train, "response", self.seed + 1,
                                          self.max_length)
 
+    def rngs(self) -> dict:
+        return {"harmful": self.harmful.rng, "benign": self.benign.rng, "noise": self.generator}
+
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:
         n = self.batch_size
         pairs = [self.harmful.pairs[i] for i in self.harmful.indices(n)]

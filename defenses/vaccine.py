@@ -46,6 +46,9 @@ class Vaccine(Defense):
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
         self.refusals = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "refusal", self.seed, self.max_length)
 
+    def rngs(self) -> dict:
+        return {"refusals": self.refusals.rng}
+
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:
         batch = self.refusals.sample(self.batch_size).to(device_of(model))
         blocks = decoder_layers(model)

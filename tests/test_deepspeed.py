@@ -74,7 +74,7 @@ def _child(args: list[str], env: dict, timeout: int = 420) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1",
            "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1", **env}
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
 @pytest.mark.parametrize("stage", [2, 3])

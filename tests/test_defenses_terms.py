@@ -110,3 +110,28 @@ def test_defenses_stack_under_their_own_names():
     cfg = compose_config("harden", [*TINY_OVERRIDES, "defense=[multilingual_refusal,paraphrase_invariance,tar]"])
     assert list(cfg.defense) == ["multilingual_refusal", "paraphrase_invariance", "tar"]
     assert cfg.defense.tar.lr_scale == cfg.budget.lr_scale
+
+
+@pytest.mark.parametrize("name", [d for d in DEFENSES if d not in ("refusal_sft", "multilingual_refusal")])
+def test_state_dict_resumes_the_same_draws(name, drifted, tokenizer, data):
+    """A resumed run (fresh object, setup, load_state_dict) draws the batches and attacks the
+    uninterrupted one would have: the next step's terms are identical."""
+    import io
+
+    model, base = drifted
+    ctx = HardenContext(tokenizer=tokenizer, data=data, base_model=base, seed=0)
+    running, resumed = build(name, *OVERRIDES.get(name, [])), build(name, *OVERRIDES.get(name, []))
+    running.setup(ctx)
+    resumed.setup(ctx)
+    running.meta_step(model, {})
+    running.loss_terms(model, {})
+    buffer = io.BytesIO()
+    torch.save(running.state_dict(), buffer)  # the checkpoint format: weights_only on load
+    buffer.seek(0)
+    resumed.load_state_dict(torch.load(buffer, weights_only=True))
+
+    def next_step(defense):
+        metrics = defense.meta_step(model, {})
+        return metrics, {k: v.item() for k, v in defense.loss_terms(model, {}).items()}
+
+    assert next_step(running) == next_step(resumed)

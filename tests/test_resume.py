@@ -1,13 +1,17 @@
 """kill -9 a tiny `keel harden` during hardening, re-run the same command: the report equals an uninterrupted
 run's with the same seed (timings aside) and the hardened weights are bitwise the same.
 
-The kills are real SIGKILLs: KEEL_TEST_KILL_AT=<point>[@n] makes the subprocess kill itself the n-th time it
-reaches <point> (train/run_dir.py:kill_point). tests/test_resume_attacks.py does the same for the attack grid.
+The kills are real SIGKILLs: KEEL_TEST_KILL_AT=<point>[@n] makes the process kill itself the n-th time it
+reaches <point> (train/run_dir.py:kill_point). The first kill runs `python -m train.cli harden` in a fresh
+interpreter; later ones run the same `train.cli.main` in processes forked from a forkserver that has keel
+imported already (seconds instead of a 10-25 s import each). tests/test_resume_attacks.py kills the attack
+grid and the report the same way.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -23,16 +27,32 @@ RESUME_ARGS = ["preset=ci", "model=tiny-random", "harden.steps=4", "harden.save_
                "budget.steps=2", "budget.eval_every=1", "eval.max_prompts=4", "eval.max_new_tokens=6",
                "utility.max_prompts=4"]
 TIMING = ("seconds", "runtime")
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["train.apps", "train.pipeline", "attacks.report"])
 
 
-def keel_killed_at(point: str, run: Path) -> subprocess.CompletedProcess:
-    """`keel harden` in a fresh interpreter that SIGKILLs itself at `point`."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": point}
-    proc = subprocess.run([sys.executable, "-m", "train.cli", "harden", *RESUME_ARGS, f"run.dir={run}"], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc {proc.returncode})\n{proc.stderr[-2000:]}"
+def _keel_child(argv: list[str], point: str) -> None:
+    os.environ["KEEL_TEST_KILL_AT"] = point
+    from train.cli import main
+
+    sys.exit(main(argv))
+
+
+def keel_killed_at(point: str, run: Path, fresh_interpreter: bool = False) -> None:
+    """`keel harden` on `run` in another process that SIGKILLs itself at `point`."""
+    argv = ["harden", *RESUME_ARGS, f"run.dir={run}"]
+    if fresh_interpreter:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": point}
+        proc = subprocess.run([sys.executable, "-m", "train.cli", *argv], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=300)
+        code, detail = proc.returncode, proc.stderr[-2000:]
+    else:
+        child = FORKS.Process(target=_keel_child, args=(argv, point))
+        child.start()
+        child.join(300)
+        code, detail = child.exitcode, "(forked child)"
+    assert code == -signal.SIGKILL, f"{point}: not killed (exit {code})\n{detail}"
     assert json.loads((run / "status.json").read_text())["status"] == "running"  # what a kill leaves behind
-    return proc
 
 
 def run_in_process(run: Path) -> dict:
@@ -62,7 +82,7 @@ def test_killed_hardening_resumes_to_the_same_report(tmp_path):
     run_in_process(reference)
 
     run = tmp_path / "killed"
-    keel_killed_at("harden_step@3", run)  # after step 3; the last checkpoint is step 2
+    keel_killed_at("harden_step@3", run, fresh_interpreter=True)  # after step 3; last checkpoint: step 2
     assert sorted(p.name for p in (run / "trainer").glob("checkpoint-*")) == ["checkpoint-2"]
 
     keel_killed_at("harden_save@1", run)  # resumes at 2, dies saving step 4 (no completion marker)

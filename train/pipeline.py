@@ -141,6 +141,8 @@ def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None
         hardened, _ = load_model_and_tokenizer(OmegaConf.create({**OmegaConf.to_container(cfg.model),
                                                                  "source": "hf", "path": str(run.checkpoint)}))
         stats = json.loads(run.hardening.read_text()) if run.hardening.exists() else {"resumed": True}
+        if is_rank_zero():
+            shutil.rmtree(run.trainer, ignore_errors=True)  # left by a kill right after the checkpoint
         return (gathered_copy(hardened) if is_partitioned(hardened) else hardened), stats
     hardened = clean_copy(model) if sharded is None else sharded
     t0 = time.perf_counter()
