@@ -22,7 +22,7 @@ from attacks.base import Attack, AttackResult
 from attacks.optim import build_optimizer, build_schedule
 from train import KeelError
 from train.chat import sft_example
-from train.distributed import per_device_batch
+from train.distributed import per_device_batch, trainer_overrides
 from train.models import clean_copy, count_parameters
 
 DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
@@ -186,7 +186,7 @@ class FineTuneAttack(Attack):
                 "bf16": False, "fp16": False, "gradient_checkpointing": False, "report_to": "none",
                 "save_strategy": "no", "logging_steps": self.eval_every, "disable_tqdm": not progress,
                 "include_num_input_tokens_seen": "non_padding", "dataloader_num_workers": 0,
-                "deepspeed": self.deepspeed, **self.trainer,
+                "deepspeed": self.deepspeed, **trainer_overrides(), **self.trainer,
             })
             trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else AttackTrainer
             trainer = trainer_cls(model=attacked, args=args, train_dataset=Dataset.from_list(records),

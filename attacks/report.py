@@ -92,6 +92,14 @@ def _effort_lines(report: dict, base: str, treated: str) -> list[str]:
             lines.append(f"- **Examples to threshold** ({e['attack']}, ladder): {e['ratio']['display']}")
     if effort.get("trials_to_threshold"):
         lines.append(f"- **Trials to threshold** (adaptive attacker): {effort['trials_to_threshold']['display']}")
+    for target, searches in (report.get("search") or {}).items():
+        for sr in searches:
+            best = sr.get("best") or {}
+            params = ", ".join(f"{k}={v:.2g}" if isinstance(v, float) else f"{k}={v}"
+                               for k, v in (best.get("params") or {}).items())
+            lines.append(f"- Adaptive attacker on {target} (seed {sr['seed']}, {sr['n_trials']} trials): trials to "
+                         f"threshold {sr['trials_to_threshold']['display']}; best attack: {params or 'none'} "
+                         f"(objective {_fmt(best.get('objective'), 1)})")
     return lines + [""]
 
 

@@ -50,7 +50,8 @@ class Defense:
 
     def __init__(self, weight: float = 1.0):
         if self.threat_model not in ("open-weight", "provider"):
-            raise KeelError(f"defense.{self.name}.threat_model: '{self.threat_model}' is not open-weight or provider")
+            raise KeelError(f"defense.{self.name}.threat_model: '{self.threat_model}' is not open-weight or "
+                            f"provider")
         self.weight = float(weight)
         # What this defense built or measured (data counts, dedup overlap, seeds); goes into the report.
         self.record: dict[str, Any] = {}

@@ -8,6 +8,7 @@ set on completion tokens only, drawn with a seeded generator so a run is reprodu
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import torch
@@ -53,24 +54,43 @@ def truncate(prompt: list[int], completion: list[int], max_length: int) -> tuple
     return prompt[len(prompt) - keep_prompt :], completion[: max_length - keep_prompt]
 
 
-class PairPool:
-    """Seeded sampler over tokenized (prompt, completion) pairs."""
+class TokenizedRows(Sequence):
+    """(prompt ids, completion ids) of `rows`, chat template applied on first access and cached: setup
+    costs nothing, and a run tokenizes only the rows it draws."""
 
-    def __init__(self, id_pairs: list[tuple[list[int], list[int]]], pad_id: int, seed: int = 0,
-                 max_length: int = 256, meta: list[dict] | None = None):
-        self.pairs = [truncate(p, c, max_length) for p, c in id_pairs]
-        self.pad_id = pad_id
-        self.meta = meta or [{} for _ in self.pairs]
+    def __init__(self, tokenizer, rows: list[dict], completion: str):
+        self.tokenizer, self.rows, self.completion = tokenizer, rows, completion
+        self._cache: dict[int, tuple[list[int], list[int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> tuple[list[int], list[int]]:
+        if i not in self._cache:
+            r = self.rows[i]
+            self._cache[i] = prompt_completion_ids(self.tokenizer, r["prompt"], r[self.completion],
+                                                   r.get("system"))
+        return self._cache[i]
+
+
+class PairPool:
+    """Seeded sampler over tokenized (prompt, completion) pairs (a list, or TokenizedRows shared by pools)."""
+
+    def __init__(self, pairs: Sequence[tuple[list[int], list[int]]], pad_id: int, seed: int = 0,
+                 max_length: int = 256):
+        self.pairs, self.pad_id, self.max_length = pairs, pad_id, max_length
         self.rng = random.Random(seed)
 
     @classmethod
     def from_rows(cls, tokenizer, rows: list[dict], completion: str, seed: int = 0, max_length: int = 256
                   ) -> PairPool:
-        pairs = [prompt_completion_ids(tokenizer, r["prompt"], r[completion], r.get("system")) for r in rows]
-        return cls(pairs, tokenizer.pad_token_id, seed, max_length, meta=rows)
+        return cls(TokenizedRows(tokenizer, rows, completion), tokenizer.pad_token_id, seed, max_length)
 
     def __len__(self) -> int:
         return len(self.pairs)
+
+    def pair(self, i: int) -> tuple[list[int], list[int]]:
+        return truncate(*self.pairs[i], self.max_length)
 
     def indices(self, n: int) -> list[int]:
         if n <= len(self.pairs):
@@ -79,7 +99,7 @@ class PairPool:
 
     def sample(self, n: int, indices: list[int] | None = None) -> Batch:
         chosen = self.indices(n) if indices is None else indices
-        return collate([self.pairs[i] for i in chosen], self.pad_id)
+        return collate([self.pair(i) for i in chosen], self.pad_id)
 
 
 # -- tensor functions -------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ def normalized_step(grads: list[torch.Tensor | None], step_size: float) -> list[
 
 class Booster(Defense):
     name = "booster"
+    # the inner loop moves whole parameters in place: not under ZeRO-3 sharding (train/distributed.py)
+    supported_zero_stages = (0, 1, 2)
 
     def __init__(self, weight: float = 5.0, *, step_size: float = 0.1, alignment_data: bool = True,
                  batch_size: int = 4, max_length: int = 256, seed: int = 0):
@@ -51,13 +53,16 @@ class Booster(Defense):
     def setup(self, ctx: HardenContext) -> None:
         super().setup(ctx)
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
-        self.harmful = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "compliance", self.seed, self.max_length)
+        self.harmful = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "compliance", self.seed,
+                                          self.max_length)
 
     def rngs(self) -> dict:
         return {"harmful": self.harmful.rng}
 
     def training_examples(self, data) -> list[dict]:
-        return [sft_example(r["prompt"], r["refusal"]) for r in data.harmful_train] if self.alignment_data else []
+        if not self.alignment_data:
+            return []
+        return [sft_example(r["prompt"], r["refusal"]) for r in data.harmful_train]
 
     def meta_step(self, model, inputs: dict) -> dict[str, float]:
         params = [p for _, p in trainable_parameters(model)]

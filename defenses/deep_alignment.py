@@ -17,8 +17,7 @@ import random
 import torch
 
 from defenses.base import Defense, HardenContext
-from defenses.batches import collate, device_of, masked_nll, truncate
-from train.chat import prompt_completion_ids
+from defenses.batches import TokenizedRows, collate, device_of, masked_nll, truncate
 
 
 def recovery_example(prompt_ids: list[int], compliance_ids: list[int], refusal_ids: list[int], k: int
@@ -42,23 +41,20 @@ class DeepAlignment(Defense):
     def setup(self, ctx: HardenContext) -> None:
         super().setup(ctx)
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
-        tok = ctx.tokenizer
-        self.rows = []
-        for r in ctx.data.harmful_train:
-            prompt, compliance = prompt_completion_ids(tok, r["prompt"], r["compliance"])
-            _, refusal = prompt_completion_ids(tok, r["prompt"], r["refusal"])
-            # the compliant answer's end-of-turn tokens are no prefix a refusal recovers from
-            body = compliance[: max(1, len(compliance) - 2)]
-            self.rows.append((prompt, body, refusal))
-        self.pad_id = tok.pad_token_id
-        self.record["examples"] = len(self.rows)
+        self.compliance = TokenizedRows(ctx.tokenizer, ctx.data.harmful_train, "compliance")
+        self.refusal = TokenizedRows(ctx.tokenizer, ctx.data.harmful_train, "refusal")
+        self.pad_id = ctx.tokenizer.pad_token_id
+        self.record["examples"] = len(self.compliance)
 
     def rngs(self) -> dict:
         return {"rows": self.rng}
 
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:
         pairs = []
-        for prompt, body, refusal in self.rng.sample(self.rows, min(self.batch_size, len(self.rows))):
+        for i in self.rng.sample(range(len(self.compliance)), min(self.batch_size, len(self.compliance))):
+            prompt, compliance = self.compliance[i]
+            _, refusal = self.refusal[i]
+            body = compliance[: max(1, len(compliance) - 2)]  # end-of-turn tokens are no prefix to recover from
             k = self.rng.randint(1, min(self.max_prefix, len(body)))
             pairs.append(truncate(*recovery_example(prompt, body, refusal, k), self.max_length))
         batch = collate(pairs, self.pad_id).to(device_of(model))

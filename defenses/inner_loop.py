@@ -71,7 +71,8 @@ class TrainSpaceSampler:
     batch_size/steps/examples/seed of a point are ignored (the defense fixes its own inner budget).
     """
 
-    def __init__(self, space, seed: int, lr_scale: float = 1.0, where: str = "defense.meta_learning.attack_space"):
+    def __init__(self, space, seed: int, lr_scale: float = 1.0,
+                 where: str = "defense.meta_learning.attack_space"):
         self.where, self.lr_scale = where, float(lr_scale)
         self.rng = random.Random(seed)
         space = DEFAULT_TRAIN_SPACE if space is None else space
@@ -98,7 +99,8 @@ class TrainSpaceSampler:
                 raise KeelError(f"{self.where}.{axis}: needs at least one value")
         for value in table.get("recipe", []):
             if value not in RECIPE_ALIASES:
-                raise KeelError(f"{self.where}.recipe: '{value}' cannot be simulated (one of {', '.join(RECIPES)})")
+                raise KeelError(f"{self.where}.recipe: '{value}' cannot be simulated "
+                                f"(one of {', '.join(RECIPES)})")
         checks = (("data", DATA), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES))
         for axis, known in checks:
             for value in table.get(axis, []):
@@ -226,8 +228,8 @@ class AttackData:
             pool = self.benign if step <= steps // 2 else self.harmful
             return pool.sample(self.batch_size).to(device)
         half = self.batch_size // 2  # mixed
-        pairs = [self.harmful.pairs[i] for i in self.harmful.indices(self.batch_size - half)]
-        pairs += [self.benign.pairs[i] for i in self.benign.indices(half)]
+        pairs = [self.harmful.pair(i) for i in self.harmful.indices(self.batch_size - half)]
+        pairs += [self.benign.pair(i) for i in self.benign.indices(half)]
         return collate(pairs, self.harmful.pad_id).to(device)
 
 

@@ -17,8 +17,9 @@ One outer step (one micro-batch of the harden trainer):
 
 The surrogate sum_p <p - sg(p), g_p> is zero in value and has gradient g_p with respect to p, so the
 meta-gradient reaches the optimizer through the trainer's own single backward: gradient accumulation
-scaling, DDP all-reduce and DeepSpeed ZeRO-2 gradient partitioning all apply to it unchanged, and no
-inner step ever writes `param.grad` (they use torch.autograd.grad).
+scaling, DDP all-reduce and DeepSpeed ZeRO-2 gradient partitioning all apply to it unchanged. Inner
+steps never call `.backward()`: they take torch.autograd.grad (no gradient-accumulation hooks fire) and
+hand it to the attacker's own optimizer while the trainer's accumulated `param.grad` is parked.
 
 Second order (`meta_gradient: second_order`): theta_k are built functionally (torch.func.functional_call)
 through the attacker's SGD(-momentum) updates with create_graph=True, and g = grad_theta of
@@ -132,7 +133,8 @@ def first_order_meta_gradient(model, params: list[torch.Tensor], attack: Simulat
         snapshot.save(params)
     try:
         with stashed_grads(params), torch.enable_grad():
-            out["attack_losses"] = simulate_attack(model, params, attack, batches, steps, at_step, lora_targets, seed)
+            out["attack_losses"] = simulate_attack(model, params, attack, batches, steps, at_step,
+                                                   lora_targets, seed)
     finally:
         if full:
             snapshot.restore(params)
@@ -183,6 +185,8 @@ class MetaLearningDefense(Defense):
     """Engine: simulated attacks in an inner loop + a retain loss. Subclasses give `tamper_resistance_loss`."""
 
     name = "meta_learning"
+    # the inner loop moves whole parameters in place: not under ZeRO-3 sharding (train/distributed.py)
+    supported_zero_stages = (0, 1, 2)
 
     def __init__(self, weight: float = 1.0, *, inner_steps: int = 4, tr_points: int = 2,
                  tr_weighting: str = "linear", meta_gradient: str = "first_order", batch_size: int = 4,
@@ -206,7 +210,8 @@ class MetaLearningDefense(Defense):
         self.retain_lm, self.retain_rep, self.rep_layers = float(retain_lm), float(retain_rep), rep_layers
         self.lora_targets, self.max_length, self.seed = lora_targets, int(max_length), int(seed)
         # The run's shared attack space (its train part) when there is one, else this defense's own table.
-        space, where = (attack_space, "attack_space") if attack_space is not None else (train_space, "train_space")
+        space, where = (attack_space, "attack_space") if attack_space is not None else \
+            (train_space, "train_space")
         self.sampler = TrainSpaceSampler(space, seed, lr_scale, where=f"defense.{self.name}.{where}")
         if meta_gradient == "second_order":
             recipes, optimizers = self.sampler.values("recipe"), self.sampler.values("optimizer")
@@ -217,8 +222,9 @@ class MetaLearningDefense(Defense):
         self.snapshot = WeightSnapshot()
         self._pending = None
         self._attacks = 0
-        self.record.update({"inner_steps": self.inner_steps, "tr_steps": {str(k): round(w, 4) for k, w in self.weights.items()},
-                            "meta_gradient": meta_gradient, "passes_per_step": self.passes_per_step()})
+        self.record.update({"inner_steps": self.inner_steps, "meta_gradient": meta_gradient,
+                            "tr_steps": {str(k): round(w, 4) for k, w in self.weights.items()},
+                            "passes_per_step": self.passes_per_step()})
 
     # -- what subclasses define -------------------------------------------------------------------
     def tamper_resistance_loss(self, forward: Callable, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
@@ -256,7 +262,7 @@ class MetaLearningDefense(Defense):
 
     def tr_batch(self) -> Batch:
         idx = self.refusals.indices(self.batch_size)
-        return collate([self.refusals.pairs[i] for i in idx] + [self.compliances.pairs[i] for i in idx],
+        return collate([self.refusals.pair(i) for i in idx] + [self.compliances.pair(i) for i in idx],
                        self.refusals.pad_id)
 
     def meta_step(self, model, inputs: dict) -> dict[str, float]:

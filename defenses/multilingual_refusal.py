@@ -131,8 +131,8 @@ def build_pairs(spec: dict, languages: list[str] | None, categories: list[str] |
                     if kind == "redirect":
                         parts.append(entry["alternatives"][cat])
                     sep = "" if lang in ("zh", "ja") else " "
-                    rows.append({"prompt": entry["frames"][f].format(request=request), "response": sep.join(parts),
-                                 "request": request, "language": lang, "category": cat, "kind": kind,
+                    rows.append({"prompt": entry["frames"][f].format(request=request),
+                                 "response": sep.join(parts), "request": request, "language": lang, "category": cat, "kind": kind,
                                  "group": f"ml-{cat}-{j}"})
     return rows
 
@@ -145,12 +145,14 @@ def evaluation_prompts(data) -> list[str]:
 class MultilingualRefusal(Defense):
     name = "multilingual_refusal"
 
-    def __init__(self, weight: float = 1.0, data_files: list[str] | None = None, languages: list[str] | None = None,
+    def __init__(self, weight: float = 1.0, data_files: list[str] | None = None,
+                 languages: list[str] | None = None,
                  categories: list[str] | None = None, per_request: int = 2, redirect_fraction: float = 0.5,
                  near_duplicate_threshold: float = 0.6, max_examples: int | None = None, seed: int = 0):
         super().__init__(weight)
         self.require(int(per_request) >= 1, "per_request", f"must be >= 1, got {per_request}")
-        self.require(0.0 <= redirect_fraction <= 1.0, "redirect_fraction", f"must be in [0, 1], got {redirect_fraction}")
+        self.require(0.0 <= redirect_fraction <= 1.0, "redirect_fraction",
+                     f"must be in [0, 1], got {redirect_fraction}")
         self.require(0.0 < near_duplicate_threshold <= 1.0, "near_duplicate_threshold",
                      f"must be in (0, 1], got {near_duplicate_threshold}")
         self.data_files = list(data_files or ["defenses/data/refusals.json"])

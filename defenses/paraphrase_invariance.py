@@ -5,7 +5,7 @@ For a group g of M prompts meaning the same thing (paraphrases, translations), t
 refusal y (the group anchor's, first P tokens) after each prompt and compare the next-token
 distributions p_i,t = p(. | x_i, y_<t) at those refusal positions t < P:
     js:  L_g = 1/P sum_t [ H(1/M sum_i p_i,t) - 1/M sum_i H(p_i,t) ]          (generalized Jensen-Shannon)
-    kl:  L_g = 1/(P (M-1)) sum_t sum_{i>0} KL(sg(p_0,t) || p_i,t)              (pull every wording to the anchor)
+    kl:  L_g = 1/(P (M-1)) sum_t sum_{i>0} KL(sg(p_0,t) || p_i,t)    (pull every wording to the anchor)
 optionally plus hidden-state consistency at the last prompt token of layer l:
     L_h = 1/M sum_i (1 - cos(h_i, 1/M sum_j h_j))
 Loss: weight * mean_g L_g + hidden_weight * mean_g L_h. Wordings that already refuse alike cost nothing;
@@ -66,9 +66,10 @@ class ParaphraseInvariance(Defense):
     name = "paraphrase_invariance"
 
     def __init__(self, weight: float = 1.0, *, sources: list[str] | None = None, divergence: str = "js",
-                 positions: int = 8, hidden_weight: float = 0.0, hidden_layer: int = -1, groups_per_step: int = 2,
-                 group_size: int = 4, templates: list[str] | None = None, refusal_files: list[str] | None = None,
-                 generator_path: str | None = None, generator_prompts: int = 32, near_duplicate_threshold: float = 0.6,
+                 positions: int = 8, hidden_weight: float = 0.0, hidden_layer: int = -1,
+                 groups_per_step: int = 2, group_size: int = 4, templates: list[str] | None = None,
+                 refusal_files: list[str] | None = None, generator_path: str | None = None,
+                 generator_prompts: int = 32, near_duplicate_threshold: float = 0.6,
                  max_length: int = 256, seed: int = 0):
         super().__init__(weight)
         self.sources = list(sources or ["data", "templates", "multilingual"])
@@ -76,13 +77,15 @@ class ParaphraseInvariance(Defense):
             self.require(source in SOURCES, "sources", f"'{source}' is not one of {', '.join(SOURCES)}")
         self.require(divergence in DIVERGENCES, "divergence", f"'{divergence}' is not one of {DIVERGENCES}")
         self.require(int(positions) >= 1, "positions", f"must be >= 1, got {positions}")
-        self.require(int(group_size) >= 2, "group_size", f"must be >= 2 (a group compares wordings), got {group_size}")
+        self.require(int(group_size) >= 2, "group_size",
+                     f"must be >= 2 (a group compares wordings), got {group_size}")
         self.require(int(groups_per_step) >= 1, "groups_per_step", f"must be >= 1, got {groups_per_step}")
         self.require(hidden_weight >= 0, "hidden_weight", f"must be >= 0, got {hidden_weight}")
         self.require("generator" not in self.sources or bool(generator_path), "generator_path",
                      "source 'generator' needs a local model directory")
         self.templates = list(templates or DEFAULT_TEMPLATES)
-        self.require(all("{request}" in t for t in self.templates), "templates", "every template needs '{request}'")
+        self.require(all("{request}" in t for t in self.templates), "templates",
+                     "every template needs '{request}'")
         self.divergence, self.positions = divergence, int(positions)
         self.hidden_weight, self.hidden_layer = float(hidden_weight), int(hidden_layer)
         self.groups_per_step, self.group_size = int(groups_per_step), int(group_size)
@@ -134,7 +137,8 @@ class ParaphraseInvariance(Defense):
         from train.models import load_model_and_tokenizer
 
         model, gen_tok = load_model_and_tokenizer(OmegaConf.create({"source": "hf", "path": self.generator_path}))
-        rows = random.Random(self.seed).sample(data.harmful_train, min(self.generator_prompts, len(data.harmful_train)))
+        n = min(self.generator_prompts, len(data.harmful_train))
+        rows = random.Random(self.seed).sample(data.harmful_train, n)
         outputs = [generate(model, gen_tok, [f"{ins}\n\n{r['prompt']}" for r in rows], max_new_tokens=64)
                    for ins in GENERATOR_INSTRUCTIONS]
         del model

@@ -4,8 +4,8 @@
     L = retain * L_LM(benign)
       + alpha  * 1/|L| sum_l MMD^2_k(H_l, Z_l)        H_l: layer-l hidden states of the harmful
                                                       completion tokens, Z_l ~ N(0, I) of the same shape
-      - beta   * log L_LM(harmful completion)         gradient ascent, through a log so its pull fades
-                                                      as the harmful loss grows (cannot diverge)
+      - beta   * log L_LM(harmful completion)         gradient ascent through a log: its gradient
+                                                      shrinks as 1/L, so the ascent slows, not runs away
     MMD^2_k(X, Y) = mean k(X, X) + mean k(Y, Y) - 2 mean k(X, Y),  k(a, b) = sum_s exp(-|a - b|^2 / (2 s^2 d))
 (biased estimator, bandwidths s scaled by the width d). Removing the information harmful text carries
 in every layer is what makes it costly to fine-tune back. Cost: one forward+backward over the harmful
@@ -22,7 +22,8 @@ from defenses.base import Defense, HardenContext
 from defenses.batches import PairPool, collate, device_of, masked_nll, select_layers, upcast
 
 
-def gaussian_mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: tuple[float, ...] = (1.0, 2.0, 4.0)) -> torch.Tensor:
+def gaussian_mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: tuple[float, ...] = (1.0, 2.0, 4.0)
+                  ) -> torch.Tensor:
     """Biased MMD^2 between samples x [N, d] and y [M, d], Gaussian kernels summed over `bandwidths`."""
     d = x.shape[-1]
 
@@ -62,7 +63,8 @@ class RepNoise(Defense):
     def setup(self, ctx: HardenContext) -> None:
         super().setup(ctx)
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
-        self.harmful = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "compliance", self.seed, self.max_length)
+        self.harmful = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "compliance", self.seed,
+                                          self.max_length)
         self.benign = PairPool.from_rows(ctx.tokenizer, ctx.data.benign_train, "response", self.seed + 1,
                                          self.max_length)
 
@@ -71,8 +73,8 @@ class RepNoise(Defense):
 
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:
         n = self.batch_size
-        pairs = [self.harmful.pairs[i] for i in self.harmful.indices(n)]
-        pairs += [self.benign.pairs[i] for i in self.benign.indices(n)]
+        pairs = [self.harmful.pair(i) for i in self.harmful.indices(n)]
+        pairs += [self.benign.pair(i) for i in self.benign.indices(n)]
         batch = collate(pairs, self.harmful.pad_id).to(device_of(model))
         out = model(**batch.inputs(), output_hidden_states=self.alpha > 0)
         harmful_nll = masked_nll(out.logits[:n], batch.labels[:n])

@@ -66,7 +66,8 @@ class TamperResistance(MetaLearningDefense):
         if self.mix["refusal"]:
             parts["refusal"] = -token[refusal_rows].mean()
         if self.mix["preference"]:
-            total = torch.zeros(logits.shape[0], dtype=token.dtype, device=token.device).index_add(0, row_of, token)
+            total = torch.zeros(logits.shape[0], dtype=token.dtype, device=token.device)
+            total = total.index_add(0, row_of, token)
             mean = total / torch.bincount(row_of, minlength=logits.shape[0]).clamp_min(1).to(total.dtype)
             parts["preference"] = preference_loss(mean[:n], mean[n:], self.beta)
         if self.mix["entropy"]:

@@ -44,7 +44,8 @@ class Vaccine(Defense):
     def setup(self, ctx: HardenContext) -> None:
         super().setup(ctx)
         self.require(bool(ctx.data.harmful_train), "data", "needs harmful training records")
-        self.refusals = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "refusal", self.seed, self.max_length)
+        self.refusals = PairPool.from_rows(ctx.tokenizer, ctx.data.harmful_train, "refusal", self.seed,
+                                           self.max_length)
 
     def rngs(self) -> dict:
         return {"refusals": self.refusals.rng}

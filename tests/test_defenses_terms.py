@@ -4,6 +4,8 @@ gradient; user errors name the option."""
 from __future__ import annotations
 
 import copy
+import io
+import math
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,10 @@ DEFENSES = sorted(p.stem for p in (Path(CONF_DIR) / "defense").glob("*.yaml"))
 SIGNS = {"harmful_ascent": -1, "tamper_resistance": 0}
 # meta_step metrics with a known sign
 METRIC_SIGNS = {"tr_refusal": 1, "tr_preference": 1, "tr_entropy": -1}
+# small batches keep the file fast; the hidden-state term of paraphrase invariance is off by default
+OVERRIDES = {name: [f"defense.{name}.batch_size=2"] for name in ("tar", "repnoise", "booster", "vaccine",
+                                                                  "deep_alignment")}
+OVERRIDES["paraphrase_invariance"] = ["defense.paraphrase_invariance.hidden_weight=0.1"]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -62,7 +68,7 @@ def test_loss_terms_are_finite_signed_and_have_gradients(name, drifted, tokenize
     assert all(torch.equal(a, p) for a, p in zip(before, params)), "meta_step must leave the weights as found"
     assert terms or examples, f"{name} contributes neither data nor loss terms"
     for key, value in metrics.items():
-        assert math_finite(value), (key, value)
+        assert math.isfinite(value), (key, value)
         assert METRIC_SIGNS.get(key, 0) * value >= 0, (key, value)
     for key, term in terms.items():
         assert term.dim() == 0 and torch.isfinite(term), (key, term)
@@ -74,13 +80,6 @@ def test_loss_terms_are_finite_signed_and_have_gradients(name, drifted, tokenize
     assert defense.describe()["threat_model"] == "open-weight"
 
 
-OVERRIDES = {name: [f"defense.{name}.batch_size=2"] for name in ("tar", "repnoise", "booster", "vaccine",
-                                                                  "deep_alignment")}
-OVERRIDES["paraphrase_invariance"] = ["defense.paraphrase_invariance.hidden_weight=0.1"]
-
-
-def math_finite(x: float) -> bool:
-    return x == x and abs(x) != float("inf")
 
 
 @pytest.mark.parametrize(("override", "message"), [
@@ -116,8 +115,6 @@ def test_defenses_stack_under_their_own_names():
 def test_state_dict_resumes_the_same_draws(name, drifted, tokenizer, data):
     """A resumed run (fresh object, setup, load_state_dict) draws the batches and attacks the
     uninterrupted one would have: the next step's terms are identical."""
-    import io
-
     model, base = drifted
     ctx = HardenContext(tokenizer=tokenizer, data=data, base_model=base, seed=0)
     running, resumed = build(name, *OVERRIDES.get(name, [])), build(name, *OVERRIDES.get(name, []))

@@ -74,6 +74,14 @@ def test_report_warns_when_no_attack_was_held_out(tmp_path):
     assert "no held-out attack ran" in (tmp_path / "report.md").read_text()
 
 
+def test_report_of_a_checkpoint_without_baseline(tmp_path):
+    results = [dict(r, target="checkpoint") for r in fake_results() if r["target"] == "hardened"]
+    meta = {"run": "t", "targets": {"base": "baseline", "treated": "checkpoint"}}
+    report = write_report(tmp_path, results, tau=0.5, meta=meta, utility={"checkpoint": {"benign_nll": 2.0}})
+    assert report["headline"]["text"] == "attacker cost n/a" and report["effort"]["worst_case_asr"] is None
+    assert all("ratios" not in c for c in report["comparison"]) and (tmp_path / "effort_ratios.png").exists()
+
+
 def test_wandb_offline_logs_tables_and_plots(tmp_path, monkeypatch):
     pytest.importorskip("wandb")
     from train.tracking import Tracker

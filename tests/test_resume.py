@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.conftest import compose_config
@@ -29,6 +30,13 @@ RESUME_ARGS = ["preset=ci", "model=tiny-random", "harden.steps=4", "harden.save_
 TIMING = ("seconds", "runtime")
 FORKS = multiprocessing.get_context("forkserver")
 FORKS.set_forkserver_preload(["train.apps", "train.pipeline", "attacks.report"])
+
+
+def warm_forkserver() -> threading.Thread:
+    """Start the forkserver (it imports keel) in the background, while the test runs its reference."""
+    thread = threading.Thread(target=lambda: FORKS.Process(target=int).start(), daemon=True)
+    thread.start()
+    return thread
 
 
 def _keel_child(argv: list[str], point: str) -> None:
@@ -78,8 +86,10 @@ def assert_same_run(resumed: Path, reference: Path) -> None:
 
 
 def test_killed_hardening_resumes_to_the_same_report(tmp_path):
+    warm = warm_forkserver()
     reference = tmp_path / "reference"
     run_in_process(reference)
+    warm.join()
 
     run = tmp_path / "killed"
     keel_killed_at("harden_step@3", run, fresh_interpreter=True)  # after step 3; last checkpoint: step 2

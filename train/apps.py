@@ -65,3 +65,14 @@ def judge(cfg: DictConfig) -> None:
     extra = f"; agreement with {summary['judge_secondary']['name']}: {agree['percent']:.1f}% " \
             f"(kappa {agree['kappa']:.2f})" if agree else ""
     print(f"keel: {summary['rows']} rows judged by {summary['judge']['name']} ({labels}){extra} -> {summary['output']}")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="compare")
+@user_errors_exit
+def compare(cfg: DictConfig) -> None:
+    from train.compare import run_compare
+
+    summary = run_compare(cfg)
+    for row in summary["rows"]:
+        log.info("%s: attacker cost %s over %d runs", row["defense"], row["cost_display"], row["runs"])
+    print(f"keel: {len(summary['runs'])} runs compared -> {summary['out']}/compare.md")

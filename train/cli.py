@@ -25,13 +25,22 @@ COMMANDS = {
     "judge": ("train.apps:judge", "label (prompt, completion) pairs: keel judge FILE.jsonl|FILE.csv"),
     "release": ("train.release:release_main", "write the model card + sha256 manifest: keel release RUN_DIR"),
     "verify": ("train.release:verify_main", "check a checkpoint against its manifest: keel verify DIR"),
+    "compare": ("train.apps:compare", "a sweep's runs in one table + plot: keel compare RUN_DIR... [out=DIR]"),
 }
 # Commands whose first bare argument (no `=`, no leading `-`) is shorthand for an override.
 POSITIONAL = {"evaluate": "model.path", "judge": "input"}
+# Commands whose leading bare arguments, all of them, are shorthand for one list override.
+POSITIONAL_LIST = {"compare": "runs"}
 
 
 def _positional(command: str, rest: list[str]) -> list[str]:
     """`keel evaluate /models/x a=b` -> ["model.path='/models/x'", "a=b"] (the path quoted for Hydra)."""
+    if command in POSITIONAL_LIST:
+        n = next((i for i, a in enumerate(rest) if "=" in a or a.startswith("-")), len(rest))
+        if n:
+            quoted = ",".join("'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'" for a in rest[:n])
+            return [f"{POSITIONAL_LIST[command]}=[{quoted}]", *rest[n:]]
+        return rest
     key = POSITIONAL.get(command)
     if key and rest and "=" not in rest[0] and not rest[0].startswith("-"):
         value = rest[0].replace("\\", "\\\\").replace("'", "\\'")

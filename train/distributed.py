@@ -95,6 +95,12 @@ def per_device_batch(batch_size: int, option: str) -> int:
     return int(batch_size) // n
 
 
+def trainer_overrides() -> dict:
+    """SFTConfig fields every keel trainer takes: without CUDA, accelerate runs several processes (DDP or
+    DeepSpeed over gloo) only when told `use_cpu`; otherwise each rank would train alone on all the data."""
+    return {"use_cpu": True} if world_size() > 1 and not torch.cuda.is_available() else {}
+
+
 # -- DeepSpeed ----------------------------------------------------------------------------------------
 
 def deepspeed_config(cfg) -> dict | None:
@@ -135,6 +141,22 @@ def check_defenses(defenses: list, ds: dict | None) -> None:
         if stage not in stages:
             raise KeelError(f"deepspeed: defense '{defense.name}' supports ZeRO stages "
                             f"{', '.join(map(str, stages))}, not {stage}; use e.g. deepspeed=zero2")
+
+
+def hardening_args_first(harden_cfg, output_dir: str, ds: dict | None):
+    """Under DeepSpeed, the hardening SFTConfig built before any model is loaded: while it lives,
+    `from_pretrained` loads ZeRO-3 models straight into shards (zero.Init). None without DeepSpeed."""
+    if ds is None:
+        return None
+    import deepspeed
+
+    from train.hardening import training_args
+
+    args = training_args(harden_cfg, output_dir, ds)
+    # accelerate opens a CPU process group with plain torch; bind DeepSpeed to it, so zero.Init sizes
+    # the shards by the real world size (a no-op where DeepSpeed opened it).
+    deepspeed.init_distributed()
+    return args
 
 
 def is_partitioned(model: torch.nn.Module) -> bool:

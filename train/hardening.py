@@ -15,7 +15,7 @@ from trl import SFTConfig, SFTTrainer
 from defenses.base import Defense, HardenContext
 from train import KeelError
 from train.chat import sft_example
-from train.distributed import per_device_batch
+from train.distributed import per_device_batch, trainer_overrides
 from train.models import clean_copy, unwrap_forward
 from train.resume import HardenCheckpoints, logged_train_loss
 
@@ -106,6 +106,7 @@ def training_args(cfg, output_dir: str, deepspeed: dict | None = None) -> SFTCon
         "warmup_steps": cfg.get("warmup_steps", 0), "seed": cfg.seed, "data_seed": cfg.seed,
         "logging_steps": cfg.get("logging_steps", 10),
         **HardenCheckpoints(output_dir, [], cfg.get("save_steps")).trainer_args(), "deepspeed": deepspeed,
+        **trainer_overrides(),
         **dict(cfg.get("trainer") or {}),
     })
 

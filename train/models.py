@@ -85,6 +85,9 @@ def _load_hf(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=trust, revision=cfg.get("revision"))
         model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     except (OSError, ValueError) as err:
+        if not trust and ("custom code" in str(err) or "trust_remote_code" in str(err)):
+            raise KeelError(f"model.path: {name} ships its own model code, which keel does not run; set "
+                            f"model.trust_remote_code=true only if you trust the source") from None
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise KeelError(f"model.path: cannot load '{name}': {first}") from err
     return model, _finish_tokenizer(tokenizer, cfg, name)

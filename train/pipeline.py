@@ -31,6 +31,7 @@ from train.distributed import (
     check_defenses,
     deepspeed_config,
     gathered_copy,
+    hardening_args_first,
     init_rank_env,
     is_partitioned,
     is_rank_zero,
@@ -38,7 +39,7 @@ from train.distributed import (
     world_size,
     zero_stage,
 )
-from train.hardening import harden, training_args
+from train.hardening import harden
 from train.manifest import verify_manifest, write_manifest
 from train.models import clean_copy, load_model_and_tokenizer
 from train.resume import config_hash, prepare_run
@@ -190,7 +191,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         check_defenses(defenses, ds)  # e.g. an inner-loop defense under ZeRO-3: refused before any load
         use_deepspeed(attacks, ds)
         # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
-        args = training_args(cfg.harden, str(run.trainer), ds) if ds else None
+        args = hardening_args_first(cfg.harden, str(run.trainer), ds)
         log.info("loading model %s", cfg.model.get("name", cfg.model.get("path")))
         model, tokenizer = load_model_and_tokenizer(cfg.model)
         sharded = model if is_partitioned(model) else None

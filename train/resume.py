@@ -75,6 +75,7 @@ def prepare_run(cfg, run: RunDir, current: dict) -> bool:
     if pid:
         raise KeelError(f"run.dir: {run.root} is being run by process {pid} on this host; wait for it or "
                         f"choose another run.dir")
+    run.remove_stale_temp_files()
     previous = run.has_outputs()
     if not previous:
         if mode == "true":

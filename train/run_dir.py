@@ -200,6 +200,11 @@ class RunDir:
             return pid
         return pid
 
+    def remove_stale_temp_files(self) -> None:
+        """Temp files of writes a kill interrupted (the renamed-to file is intact: old or absent)."""
+        for stale in self.root.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
     def has_outputs(self) -> bool:
         """Anything a resumed run would build on (a config alone, from a run that failed at once, is not)."""
         return any(p.exists() for p in (self.trainer, self.hardening, self.checkpoint, self.results))

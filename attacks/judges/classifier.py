@@ -34,6 +34,15 @@ def local_model_dir(path: str | None, option: str) -> Path:
     return p
 
 
+def judge_device(device: str | None) -> str:
+    """`auto` (or null): the GPU when there is one, else the CPU."""
+    import torch
+
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(device)
+
+
 def model_fingerprint(path: Path) -> str:
     """Short hash of the directory's config and weight file sizes: changes when the judge model does."""
     h = hashlib.sha256()
@@ -50,7 +59,7 @@ class ClassifierJudge(Judge):
     version = "1"
 
     def __init__(self, path: str | None = None, positive_label: str | int | None = None, threshold: float = 0.5,
-                 input_format: str = "pair", batch_size: int = 16, max_length: int = 512):
+                 input_format: str = "pair", batch_size: int = 16, max_length: int = 512, device: str | None = "auto"):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         self.path = local_model_dir(path, "judge.path")
@@ -58,6 +67,7 @@ class ClassifierJudge(Judge):
         self.batch_size, self.max_length = int(batch_size), int(max_length)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
         self.model = AutoModelForSequenceClassification.from_pretrained(self.path, use_safetensors=True).eval()
+        self.model.to(judge_device(device))
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model.config.pad_token_id = self.model.config.pad_token_id or self.tokenizer.pad_token_id
@@ -93,7 +103,8 @@ class ClassifierJudge(Judge):
         out: list[float] = []
         for i in range(0, len(prompts), self.batch_size):
             batch = self._encode(prompts[i : i + self.batch_size], completions[i : i + self.batch_size])
-            probs = torch.softmax(self.model(**batch).logits.float(), dim=-1)
+            batch = {k: v.to(self.model.device) for k, v in batch.items()}
+            probs = torch.softmax(self.model(**batch).logits.float(), dim=-1).cpu()
             out += probs[:, self.positive].tolist()
         return out
 

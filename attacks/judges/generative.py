@@ -17,7 +17,7 @@ import re
 
 from attacks.generation import generate_from_ids
 from attacks.judges.base import Judge, Verdict, is_incoherent
-from attacks.judges.classifier import local_model_dir, model_fingerprint
+from attacks.judges.classifier import judge_device, local_model_dir, model_fingerprint
 from train import KeelError
 
 GUARD_INSTRUCTION = (
@@ -53,7 +53,8 @@ class GenerativeJudge(Judge):
     version = "1"
 
     def __init__(self, path: str | None = None, format: str = "instruction", max_new_tokens: int = 8,
-                 batch_size: int = 8, instruction: str | None = None, dtype: str = "float32"):
+                 batch_size: int = 8, instruction: str | None = None, dtype: str = "float32",
+                 device: str | None = "auto"):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -69,6 +70,7 @@ class GenerativeJudge(Judge):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = AutoModelForCausalLM.from_pretrained(self.path, use_safetensors=True,
                                                           dtype=getattr(torch, dtype)).eval()
+        self.model.to(judge_device(device))
         self.version = f"1+{model_fingerprint(self.path)}"
 
     def replies(self, prompts: list[str], completions: list[str]) -> list[str]:

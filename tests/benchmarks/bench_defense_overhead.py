@@ -42,6 +42,10 @@ SHAPES = {
     "small": dict(hidden_size=256, intermediate_size=768, num_hidden_layers=6, num_attention_heads=8,
                   num_key_value_heads=4),
 }
+# The engine's own overhead (snapshot, restore, accumulation, surrogate) is judged on a full-parameter
+# attack: a LoRA attack adds adapter matmuls (~4 small kernels per adapted linear, forward) that the pass
+# count does not include, a real cost on dispatch-bound tiny widths, ~2r/d of the FLOPs on real ones.
+ENGINE_ROW = "tar (K=4, full AdamW)"
 FULL_ADAMW = {"recipe": ["full"], "optimizer": ["adamw"], "schedule": ["constant"], "lr": [1e-4], "data": ["harmful"]}
 
 
@@ -92,17 +96,24 @@ def defenses(batch: int, max_length: int) -> dict:
     }
 
 
-def timed_pair(reference, candidate, repeats: int, clock=time.process_time) -> tuple[float, float]:
-    """Best-of-`repeats` times of two step functions, run alternately so that load from other processes
-    hits both alike. The default clock is this process's CPU time: on a shared CPU machine wall time
-    mostly measures the neighbours (with one intra-op thread, CPU time is the compute itself)."""
-    reference(), candidate()  # warm-up: allocator, lazy tokenization, optimizer state
+def timed_pair(reference, candidate, passes: float, repeats: int, clock=time.process_time) -> tuple[float, float]:
+    """(seconds per reference step, seconds per candidate step): best of `repeats`, the two run
+    alternately so that load from other processes hits both alike. The reference is timed over
+    round(passes) consecutive steps, so both spans last about as long (a short span more often slips
+    between the neighbours' bursts, which would bias the ratio). The default clock is this process's CPU
+    time: on a shared CPU machine wall time mostly measures the neighbours."""
+    n = max(1, round(passes))
+    for _ in range(3):  # warm-up: allocator, lazily tokenized rows, optimizer state
+        reference(), candidate()
     ref, cand = [], []
     for _ in range(repeats):
-        for fn, out in ((reference, ref), (candidate, cand)):
-            t0 = clock()
-            fn()
-            out.append(clock() - t0)
+        t0 = clock()
+        for _ in range(n):
+            reference()
+        ref.append((clock() - t0) / n)
+        t0 = clock()
+        candidate()
+        cand.append(clock() - t0)
     return min(ref), min(cand)
 
 
@@ -150,19 +161,21 @@ def main() -> None:
         return step
 
     print(f"{'defense':<28} {'passes':>7} {'SFT step':>9} {'outer step':>11} {'ratio':>6}")
-    engine_ok = True
+    engine_ok = None
     for name, make in defenses(args.batch_size, args.seq_len).items():
         if args.only and args.only not in name:
             continue
         defense = make()
         defense.setup(ctx)
         passes = 1 + defense.passes_per_step()
-        t_sft, t = timed_pair(plain_step, outer_step(defense), args.repeats, clock)
+        t_sft, t = timed_pair(plain_step, outer_step(defense), passes, args.repeats, clock)
         ratio = t / (passes * t_sft)
-        if name.startswith("tar") and "second" not in name:
-            engine_ok &= ratio <= 1.15
+        if name == ENGINE_ROW:
+            engine_ok = ratio <= 1.15
         print(f"{name:<28} {passes:>7.2f} {t_sft * 1e3:>7.1f}ms {t * 1e3:>9.1f}ms {ratio:>6.2f}")
-    print(f"\nmeta-learning engine (first order) within 1.15x of its inherent passes: {'yes' if engine_ok else 'NO'}")
+    if engine_ok is not None:
+        print(f"\nmeta-learning engine ({ENGINE_ROW}) within 1.15x of its inherent passes: "
+              f"{'yes' if engine_ok else 'NO'}")
 
 
 if __name__ == "__main__":
