@@ -43,7 +43,7 @@ from train.hardening import harden
 from train.manifest import verify_manifest, write_manifest
 from train.models import clean_copy, load_model_and_tokenizer
 from train.resume import config_hash, prepare_run
-from train.run_dir import RunDir, atomic_write_json, atomic_write_text, kill_point, redact
+from train.run_dir import RunDir, argv_redacted, atomic_write_json, atomic_write_text, kill_point, redact
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
@@ -178,7 +178,8 @@ def run_pipeline(cfg: DictConfig) -> dict:
     run.set_status("running")
     if lead:
         atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
-    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
+    with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
+        tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     try:
         defenses = build_named(cfg.get("defense"), "defense")
         attacks = build_named(cfg.get("attack"), "attack")

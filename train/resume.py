@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ class HardenCheckpoints(TrainerCallback):
     - Stops with a one-line error when the logged loss is nan/inf; the last good checkpoint stays.
     """
 
-    STATE, DONE = "keel_defenses.pt", "keel_complete.json"
+    DONE = "keel_complete.json"
 
     def __init__(self, output_dir: str | Path, defenses: list, save_steps: int | None):
         self.output_dir, self.defenses = Path(output_dir), defenses
@@ -142,7 +143,7 @@ class HardenCheckpoints(TrainerCallback):
         if not found:
             return None
         last = found[-1]
-        state_file = last / self.STATE
+        state_file = last / self.state_file()
         states = torch.load(state_file, weights_only=True) if state_file.exists() else {}
         for defense in self.defenses:
             if defense.name in states:
@@ -164,10 +165,17 @@ class HardenCheckpoints(TrainerCallback):
             raise KeelError(f"harden: training loss is {loss} at step {state.global_step}; stopped ({kept}); "
                             f"lower harden.lr")
 
+    @staticmethod
+    def state_file() -> str:
+        """Defense state per rank: under DDP each rank's sampler may hold its own RNG."""
+        return f"keel_defenses_rank{int(os.environ.get('RANK', '0'))}.pt"
+
     def on_save(self, args, state, control, **kwargs):
         folder = self.output_dir / f"checkpoint-{state.global_step}"
+        folder.mkdir(parents=True, exist_ok=True)
         states = {d.name: d.state_dict() for d in self.defenses}
-        torch.save({k: v for k, v in states.items() if v}, folder / self.STATE)
+        torch.save({k: v for k, v in states.items() if v}, folder / self.state_file())
         kill_point("harden_save")
-        atomic_write_json(folder / self.DONE, {"step": state.global_step})
+        if args.should_save:  # the main process marks the checkpoint complete, after its own files
+            atomic_write_json(folder / self.DONE, {"step": state.global_step})
         return control

@@ -16,11 +16,13 @@ KEEL_TEST_KILL_AT=<point>[@<n>] makes the process SIGKILL itself the n-th time i
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import signal
 import socket
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -151,6 +153,27 @@ def redact(node: Any, env: dict[str, str] | None = None) -> Any:
         return value
 
     return scrub(node)
+
+
+def redact_argv(argv: list[str]) -> list[str]:
+    """Command-line overrides with secret values masked (`+wandb.api_key=...` -> `+wandb.api_key=***`)."""
+    out = []
+    for arg in argv:
+        key, eq, value = arg.partition("=")
+        masked = redact({key: value})[key] if eq else arg
+        out.append(f"{key}={masked}" if eq else arg)
+    return out
+
+
+@contextlib.contextmanager
+def argv_redacted():
+    """Libraries that record sys.argv (W&B's run metadata) see the command line with secrets masked."""
+    saved = sys.argv
+    sys.argv = redact_argv(sys.argv)
+    try:
+        yield
+    finally:
+        sys.argv = saved
 
 
 class RunDir:
