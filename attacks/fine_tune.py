@@ -186,7 +186,7 @@ class FineTuneAttack(Attack):
                 "bf16": False, "fp16": False, "gradient_checkpointing": False, "report_to": "none",
                 "save_strategy": "no", "logging_steps": self.eval_every, "disable_tqdm": not progress,
                 "include_num_input_tokens_seen": "non_padding", "dataloader_num_workers": 0,
-                "deepspeed": self.deepspeed, **trainer_overrides(), **self.trainer,
+                "deepspeed": self.deepspeed, **trainer_overrides(self.deepspeed), **self.trainer,
             })
             trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else AttackTrainer
             trainer = trainer_cls(model=attacked, args=args, train_dataset=Dataset.from_list(records),

@@ -77,7 +77,12 @@ def _child(args: list[str], env: dict, timeout: int = 420) -> None:
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
-@pytest.mark.parametrize("stage", [2, 3])
+# ZeRO-2 hardens with TAR (its inner loop must run under the engine), ZeRO-3 with refusal SFT.
+TAR = ["defense=[tar]", "defense.tar.inner_steps=2", "defense.tar.tr_points=1", "defense.tar.batch_size=2"]
+STAGES = {2: TAR, 3: ["defense=[refusal_sft]"]}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
 def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_path):
     env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
            "MASTER_PORT": str(free_port())}
@@ -93,10 +98,10 @@ def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_p
         assert (tmp_path / "run" / name).exists(), name
 
 
-def test_two_ranks_agree_and_only_rank_zero_writes(tiny_dir, tmp_path):
+def _two_ranks(tiny_dir, tmp_path, overrides: list[str]) -> None:
     launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
                 "--master_addr", "127.0.0.1", "--master_port", str(free_port())]
-    _child([*launcher, "-m", "tests.test_deepspeed", "ranks", str(tiny_dir), str(tmp_path)], {})
+    _child([*launcher, "-m", "tests.test_deepspeed", "ranks", str(tiny_dir), str(tmp_path), *overrides], {})
     rank0, rank1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
     assert rank0["world_size"] == rank1["world_size"] == 2
     assert rank0["curves"] == rank1["curves"]  # same ASR and benign NLL at every step, on both ranks
@@ -105,7 +110,18 @@ def test_two_ranks_agree_and_only_rank_zero_writes(tiny_dir, tmp_path):
     run = tmp_path / "run"
     assert len((run / "results.jsonl").read_text().splitlines()) == 2  # base + hardened, once
     assert json.loads((run / "status.json").read_text())["status"] == "done"
-    assert json.loads((run / "report.json").read_text())["distributed"] == {"world_size": 2, "zero_stage": 3}
+
+
+def test_two_ranks_agree_and_only_rank_zero_writes(tiny_dir, tmp_path):
+    _two_ranks(tiny_dir, tmp_path, ["deepspeed=zero3"])
+    assert json.loads((tmp_path / "run" / "report.json").read_text())["distributed"] == {"world_size": 2,
+                                                                                       "zero_stage": 3}
+
+
+@pytest.mark.slow
+def test_meta_learning_defense_on_two_ranks_under_zero2(tiny_dir, tmp_path):
+    """TAR's inner loop under a 2-rank ZeRO-2 engine (~2 min): pytest -m slow tests/test_deepspeed.py"""
+    _two_ranks(tiny_dir, tmp_path, ["deepspeed=zero2", *TAR])
 
 
 # -- the child processes ------------------------------------------------------------------------------
@@ -121,7 +137,8 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
     from train.models import clean_copy, load_model_and_tokenizer
     from train.pipeline import build_named, run_pipeline
 
-    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", f"deepspeed=zero{stage}"])
+    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", f"deepspeed=zero{stage}",
+                                    *STAGES[stage]])
     model, tokenizer = load_model_and_tokenizer(cfg.model)
     data = load_data(cfg.data)
     plain = clean_copy(model)
@@ -150,8 +167,8 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
     (out / "out.json").write_text(json.dumps(result))
 
 
-def _ranks_child(tiny: str, out: Path) -> None:
-    """One of two torchrun ranks: the pipeline under ZeRO-3; records what this rank wrote into the run dir."""
+def _ranks_child(tiny: str, out: Path, overrides: list[str]) -> None:
+    """One of two torchrun ranks: the pipeline under DeepSpeed; records what this rank wrote into the run dir."""
     import train.run_dir as run_dir
 
     rank = int(os.environ["RANK"])
@@ -161,7 +178,7 @@ def _ranks_child(tiny: str, out: Path) -> None:
         setattr(run_dir, name, lambda path, data, _f=original: (writes.append(str(path)), _f(path, data))[1])
     from train.pipeline import run_pipeline
 
-    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", "deepspeed=zero3"])
+    cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", *overrides])
     report = run_pipeline(cfg)
     curves = sorted([[c["target"], [[p["step"], p["asr"], round(p["benign_nll"], 6)] for p in c["curve"]]]
                      for c in report["curves"]])
@@ -175,4 +192,4 @@ if __name__ == "__main__":
     if kind == "stage":
         _stage_child(int(rest[0]), rest[1], Path(rest[2]))
     else:
-        _ranks_child(rest[0], Path(rest[1]))
+        _ranks_child(rest[0], Path(rest[1]), rest[2:])

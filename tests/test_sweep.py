@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import compose_config
@@ -62,3 +63,22 @@ def test_local_sweep_then_compare(tmp_path):
     assert (tmp_path / "cmp" / "compare.png").stat().st_size > 1000
     assert (tmp_path / "cmp" / "compare.csv").read_text().startswith("model,defense,runs,seeds,attacker_cost")
     print(table)
+
+
+def test_slurm_launcher_configs_extend_submitit():
+    """conf/hydra/launcher/*.yaml extend the plugin's submitit_slurm (pip install hydra-submitit-launcher);
+    without the plugin they stay out of the way (only `hydra/launcher=...` with --multirun reads them)."""
+    configs = sorted((Path(CONF_DIR) / "hydra" / "launcher").glob("*.yaml"))
+    assert {p.stem for p in configs} >= {"slurm_1node", "slurm_2nodes"}
+    for path in configs:
+        assert yaml.safe_load(path.read_text())["defaults"][0] in ("submitit_slurm", "slurm_1node"), path.name
+
+
+def test_slurm_launcher_configs_compose_with_the_plugin():
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    from hydra import compose, initialize_config_dir
+
+    for path in sorted((Path(CONF_DIR) / "hydra" / "launcher").glob("*.yaml")):
+        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+            cfg = compose("harden", [f"hydra/launcher={path.stem}"], return_hydra_config=True)
+        assert cfg.hydra.launcher._target_.endswith("SlurmLauncher") and cfg.hydra.launcher.tasks_per_node == 8

@@ -95,10 +95,15 @@ def per_device_batch(batch_size: int, option: str) -> int:
     return int(batch_size) // n
 
 
-def trainer_overrides() -> dict:
-    """SFTConfig fields every keel trainer takes: without CUDA, accelerate runs several processes (DDP or
-    DeepSpeed over gloo) only when told `use_cpu`; otherwise each rank would train alone on all the data."""
-    return {"use_cpu": True} if world_size() > 1 and not torch.cuda.is_available() else {}
+def trainer_overrides(deepspeed: dict | None = None) -> dict:
+    """SFTConfig fields every keel trainer (hardening and each attack) takes, before the user's own:
+    - without CUDA, accelerate runs several processes (DDP or DeepSpeed over gloo) only when told
+      `use_cpu`; otherwise each rank would train alone on all the data;
+    - DeepSpeed on a GPU trains in bf16 (bf16 weights and activations, fp32 master weights and optimizer
+      state), hardening and attacks alike; `trainer: {bf16: false}` opts out."""
+    if not torch.cuda.is_available():
+        return {"use_cpu": True} if world_size() > 1 else {}
+    return {"bf16": True} if deepspeed is not None and torch.cuda.is_bf16_supported() else {}
 
 
 # -- DeepSpeed ----------------------------------------------------------------------------------------

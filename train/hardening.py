@@ -106,7 +106,7 @@ def training_args(cfg, output_dir: str, deepspeed: dict | None = None) -> SFTCon
         "warmup_steps": cfg.get("warmup_steps", 0), "seed": cfg.seed, "data_seed": cfg.seed,
         "logging_steps": cfg.get("logging_steps", 10),
         **HardenCheckpoints(output_dir, [], cfg.get("save_steps")).trainer_args(), "deepspeed": deepspeed,
-        **trainer_overrides(),
+        **trainer_overrides(deepspeed),
         **dict(cfg.get("trainer") or {}),
     })
 

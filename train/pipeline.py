@@ -113,7 +113,7 @@ def preflight(model, attacks: list, evaluator) -> None:
         if check is not None:
             check(model)
     for judge in (evaluator.judge, getattr(evaluator, "secondary", None)):
-        if judge is not None:
+        if judge is not None and not getattr(judge, "needs_model", False):  # log-odds reads the attacked model
             judge.judge(["Say hello."], ["Hello! How can I help you today?"])
 
 
@@ -185,12 +185,12 @@ def run_pipeline(cfg: DictConfig) -> dict:
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:
             raise KeelError("attack: no attack selected; pass e.g. attack=[full_ft]")
-        space, split_warnings = runner.prepare_attacks(cfg, attacks, defenses)  # train / held-out part
-        data = load_data(cfg.data)  # before the model: bad data fails in a second, not after a 16 GB load
-        hygiene = runner.check_hygiene(cfg, data, defenses, attacks)  # eval prompts vs every training set
         ds = deepspeed_config(cfg)
         check_defenses(defenses, ds)  # e.g. an inner-loop defense under ZeRO-3: refused before any load
         use_deepspeed(attacks, ds)
+        space, split_warnings = runner.prepare_attacks(cfg, attacks, defenses)  # train / held-out part
+        data = load_data(cfg.data)  # before the model: bad data fails in a second, not after a 16 GB load
+        hygiene = runner.check_hygiene(cfg, data, defenses, attacks)  # eval prompts vs every training set
         # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
         args = hardening_args_first(cfg.harden, str(run.trainer), ds)
         log.info("loading model %s", cfg.model.get("name", cfg.model.get("path")))

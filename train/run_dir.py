@@ -52,14 +52,15 @@ def kill_point(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_error(path: Path, err: OSError) -> KeelError:
-    """One line for the OS errors a user can fix (disk full, read-only or forbidden run dir)."""
+def write_error(path: Path, err: OSError) -> Exception:
+    """A one-line KeelError for the OS errors a user can fix (disk full, read-only or forbidden run dir);
+    any other OS error comes back unchanged (a bug, worth its traceback)."""
     hint = {errno.ENOSPC: "free some space or point run.dir at another disk",
             errno.EDQUOT: "free some space or point run.dir at another disk",
             errno.EACCES: "choose a writable run.dir", errno.EPERM: "choose a writable run.dir",
             errno.EROFS: "choose a writable run.dir", errno.ENOTDIR: "choose a writable run.dir"}.get(err.errno)
     if hint is None:
-        raise err
+        return err
     return KeelError(f"{path}: cannot write ({os.strerror(err.errno)}); {hint}")
 
 
