@@ -8,13 +8,14 @@
   config: `deepspeed_config(cfg)` makes it the plain dict that SFTConfig(deepspeed=...) takes, for
   hardening and for every attack. Under ZeRO-3 the SFTConfig must exist before the model is loaded, so
   `from_pretrained` loads straight into shards; `gathered_copy` turns a sharded model back into a plain one.
+  Attacks train copies of models already in memory, which the engine shards when it starts.
 - `harden.batch_size` and an attack's `batch_size` are global batches: each of N ranks takes 1/N of it,
   so a scorecard does not depend on how many GPUs measured it.
 """
 
 from __future__ import annotations
 
-import logging
+import gc
 import os
 import socket
 import subprocess
@@ -26,7 +27,6 @@ from omegaconf import OmegaConf
 from train import KeelError
 from train.run_dir import RunDir
 
-log = logging.getLogger("keel")
 ZERO_STAGES = (0, 1, 2, 3)
 
 
@@ -170,14 +170,15 @@ def is_partitioned(model: torch.nn.Module) -> bool:
 
 
 def gathered_copy(model: torch.nn.Module) -> torch.nn.Module:
-    """A plain, unsharded CPU copy of a ZeRO-3 model. Collective: every rank must call it.
+    """A plain CPU copy of a model a DeepSpeed engine trained: ZeRO-3 shards gathered (collective: every
+    rank must call it), and none of the engine's hooks, which would keep its optimizer state alive.
 
     Gathers one parameter at a time, so the device holds one whole tensor at a time, not the model."""
     import deepspeed
 
     state = {}
     for name, param in model.named_parameters():
-        with deepspeed.zero.GatheredParameters([param], modifier_rank=None):
+        with deepspeed.zero.GatheredParameters([param], modifier_rank=None, enabled=hasattr(param, "ds_id")):
             state[name] = param.detach().to("cpu", copy=True)
     with torch.device("meta"):
         plain = type(model)(model.config)
@@ -193,6 +194,22 @@ def gathered_copy(model: torch.nn.Module) -> torch.nn.Module:
     return plain.eval()
 
 
+def use_deepspeed(attacks: list, ds: dict | None) -> None:
+    """Give every attack that trains through the HF Trainer (it has a `deepspeed` field) the run's config."""
+    if ds is None:
+        return
+    for attack in attacks:
+        if hasattr(attack, "deepspeed"):
+            attack.deepspeed = ds
+
+
+def free_memory() -> None:
+    """Collect dropped engines (their hooks form reference cycles) and return their device memory."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 class SharedRunDir(RunDir):
     """The run directory every rank shares: status and results are written by rank 0 only."""
 
@@ -203,12 +220,3 @@ class SharedRunDir(RunDir):
     def add_result(self, record: dict) -> None:
         if is_rank_zero():
             super().add_result(record)
-
-
-def use_deepspeed(attacks: list, ds: dict | None) -> None:
-    """Give every attack that trains through the HF Trainer (it has a `deepspeed` field) the run's config."""
-    if ds is None:
-        return
-    for attack in attacks:
-        if hasattr(attack, "deepspeed"):
-            attack.deepspeed = ds

@@ -30,6 +30,7 @@ from train.distributed import (
     barrier,
     check_defenses,
     deepspeed_config,
+    free_memory,
     gathered_copy,
     hardening_args_first,
     init_rank_env,
@@ -154,7 +155,7 @@ def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None
         raise KeelError(f"harden: {err}; stopped, checkpoints kept in {run.trainer}; lower harden.lr") from None
     stats["seconds"] = time.perf_counter() - t0
     stats["defenses"] = [d.describe() for d in defenses]  # after training: what each defense recorded
-    if is_partitioned(hardened):  # ZeRO-3 trained it in shards: attacks and the checkpoint need it whole
+    if args is not None:  # DeepSpeed trained it (ZeRO-3: in shards): attacks and the checkpoint need it whole
         hardened = gathered_copy(hardened)
     if is_rank_zero():
         atomic_write_json(run.hardening, stats)
@@ -201,6 +202,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         preflight(model, attacks, evaluator)
         hardened, hardening = load_or_harden(cfg, run, model, tokenizer, data, defenses, args, sharded)
         del args, sharded
+        free_memory()  # the hardening engine and its optimizer state
 
         def store(record: dict) -> None:
             run.add_result(record)
