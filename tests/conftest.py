@@ -21,6 +21,16 @@ from train.cli import CONF_DIR  # noqa: E402
 TINY_OVERRIDES = ["preset=ci", "model=tiny-random"]
 
 
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Each test gets the environment back as it found it: a lone DeepSpeed process sets RANK,
+    WORLD_SIZE and MASTER_PORT (train.distributed.init_rank_env), which later subprocesses would inherit."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def compose_config(name: str = "harden", overrides: list[str] | None = None):
     """Compose conf/<name>.yaml with overrides, exactly as the `keel` command line would."""
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
