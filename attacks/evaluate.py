@@ -28,7 +28,7 @@ from attacks.runner import (
 from train import KeelError
 from train.data import load_data
 from train.models import load_model_and_tokenizer
-from train.run_dir import RunDir, atomic_write_text
+from train.run_dir import RunDir, atomic_write_text, finishes_run
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
@@ -47,7 +47,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
     run.set_status("running")
     atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
     tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
-    try:
+    with finishes_run(run, tracker):
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:
             raise KeelError("attack: no attack selected; pass e.g. attack=[full_ft]")
@@ -82,10 +82,4 @@ def run_evaluate(cfg: DictConfig) -> dict:
         report = write_report(run.root, results, tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps,
                               utility=utility, search=search)
         tracker.log_report(report, run.root)
-        run.set_status("done")
-        return report
-    except BaseException as err:
-        run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
-        raise
-    finally:
-        tracker.finish()
+    return report

@@ -23,6 +23,7 @@ from attacks.space import AttackSpace
 from attacks.utility import utility_probes
 from train import KeelError
 from train.run_dir import atomic_write_json
+from train.tracking import is_rank_zero
 
 log = logging.getLogger("keel")
 
@@ -93,7 +94,8 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
         if name not in done:
             log.info("utility probes on %s", name)
             done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
-            atomic_write_json(path, done)
+            if is_rank_zero():  # every rank computes the same figures; one writes them
+                atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
 
 
@@ -117,7 +119,8 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
                                         attack_options=scfg.get("attack_options"))
             log.info("adaptive search on %s (seed %d, %d trials)", name, seed, attacker.n_trials)
             done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name))
-            atomic_write_json(path, done)
+            if is_rank_zero():  # every rank computes the same figures; one writes them
+                atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
 
 

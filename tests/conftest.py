@@ -37,6 +37,17 @@ def compose_config(name: str = "harden", overrides: list[str] | None = None):
         return compose(config_name=name, overrides=list(overrides or []))
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module (opt in with `pytestmark = pytest.mark.usefixtures("one_thread")`)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_cfg():
     return compose_config("harden", TINY_OVERRIDES)

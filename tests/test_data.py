@@ -7,9 +7,8 @@ from collections import Counter
 
 import pytest
 
-from train.data import DataError, load_data, load_records, split_by_group
-
 from tests.conftest import compose_config
+from train.data import DataError, load_data, load_records, split_by_group
 
 
 @pytest.fixture(scope="module")

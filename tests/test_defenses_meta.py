@@ -25,12 +25,8 @@ ATTACKS = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# One torch thread: on 2 shared cores a tiny forward+backward is otherwise dominated by thread contention.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tar(tokenizer, data, base=None, **kwargs) -> TamperResistance:

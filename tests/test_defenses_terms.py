@@ -28,13 +28,8 @@ OVERRIDES = {name: [f"defense.{name}.batch_size=2"] for name in ("tar", "repnois
 OVERRIDES["paraphrase_invariance"] = ["defense.paraphrase_invariance.hidden_weight=0.1"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Two shared cores: one intra-op thread avoids oversubscription stalls (seconds per tiny step).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# One torch thread: on 2 shared cores a tiny forward+backward is otherwise dominated by thread contention.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def build(name: str, *overrides: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -67,6 +65,10 @@ def test_compute_to_threshold_uses_tokens_and_train_seconds():
     assert flops == Censored(6.0 * 1000, 6.0 * 2000) and secs == Censored(5.0, 10.0)
     flops, secs = compute_to_threshold(curve([0.0, 0.1]), 0.5, flops_per_token=6.0)
     assert flops.censored and flops.budget == 6000.0 and secs.censored
+    # Past tau at step 0: no training happened, so the clock's set-up noise is not counted as cost.
+    at_start = [{"step": 0, "asr": 0.9, "tokens": 0, "train_seconds": 3e-6},
+                {"step": 10, "asr": 1.0, "tokens": 500, "train_seconds": 5.0}]
+    assert compute_to_threshold(at_start, 0.5, flops_per_token=6.0)[1] == Censored(0.0, 5.0)
 
 
 def test_examples_ladder_and_trials():
@@ -106,10 +108,19 @@ def test_censoring_turns_ratios_into_bounds():
     assert mixed["bound"] == "unknown" and mixed["display"].startswith("?x")
 
 
-def test_zero_base_and_single_seed():
+def test_zero_base_has_no_ratio_and_says_what_the_hardened_side_needs():
+    """A base already past tau before any attack cost nothing: no multiple of it exists (not x-inf)."""
     r = ratio_with_ci([Censored(0.0, 40.0)], [Censored(20.0, 40.0)])
-    assert math.isinf(r["ratio"]) and r["ci"] is None and "no CI" in r["display"]
-    assert ratio_with_ci([0.0], [0.0])["ratio"] == 1.0
+    assert r["ratio"] is None and r["bound"] == "zero_base" and r["ci"] is None
+    assert r["display"] == "n/a (base already past tau at no cost; hardened needs 20)"
+    censored = ratio_with_ci([Censored(0.0, 40.0)], [Censored(None, 40.0)])
+    assert censored["display"].endswith("hardened needs >=40)")
+    assert ratio_with_ci([0.0], [0.0])["ratio"] is None
+
+
+def test_single_seed_ratio_has_no_ci():
+    r = ratio_with_ci([Censored(10.0, 40.0)], [Censored(20.0, 40.0)])
+    assert r["ratio"] == 2.0 and r["ci"] is None and "no CI" in r["display"]
     assert bootstrap_ratio_ci(np.array([1.0]), np.array([2.0]), paired=True) is None
 
 

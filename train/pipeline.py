@@ -44,7 +44,15 @@ from train.hardening import harden
 from train.manifest import verify_manifest, write_manifest
 from train.models import clean_copy, load_model_and_tokenizer
 from train.resume import config_hash, prepare_run
-from train.run_dir import RunDir, argv_redacted, atomic_write_json, atomic_write_text, kill_point, redact
+from train.run_dir import (
+    RunDir,
+    argv_redacted,
+    atomic_write_json,
+    atomic_write_text,
+    finishes_run,
+    kill_point,
+    redact,
+)
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
@@ -181,7 +189,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
     with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
         tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
-    try:
+    with finishes_run(run, tracker):
         defenses = build_named(cfg.get("defense"), "defense")
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:
@@ -228,10 +236,4 @@ def run_pipeline(cfg: DictConfig) -> dict:
         scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
         report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)
         tracker.log_report(report, run.root)
-        run.set_status("done")
-        return report
-    except BaseException as err:
-        run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
-        raise
-    finally:
-        tracker.finish()
+    return report

@@ -13,6 +13,7 @@ true (there must be), false (there must not be), force (continue even if the con
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
@@ -26,7 +27,7 @@ import yaml
 from transformers import TrainerCallback
 
 from train import KeelError
-from train.run_dir import RunDir, atomic_write_json, kill_point
+from train.run_dir import RunDir, atomic_write_bytes, atomic_write_json, kill_point
 
 log = logging.getLogger("keel")
 # Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
@@ -174,7 +175,9 @@ class HardenCheckpoints(TrainerCallback):
         folder = self.output_dir / f"checkpoint-{state.global_step}"
         folder.mkdir(parents=True, exist_ok=True)
         states = {d.name: d.state_dict() for d in self.defenses}
-        torch.save({k: v for k, v in states.items() if v}, folder / self.state_file())
+        buffer = io.BytesIO()  # per rank, like HF's rng_state_{rank}.pth; written atomically
+        torch.save({k: v for k, v in states.items() if v}, buffer)
+        atomic_write_bytes(folder / self.state_file(), buffer.getvalue())
         kill_point("harden_save")
         if args.should_save:  # the main process marks the checkpoint complete, after its own files
             atomic_write_json(folder / self.DONE, {"step": state.global_step})

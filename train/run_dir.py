@@ -239,3 +239,17 @@ class RunDir:
 
     def add_result(self, record: dict) -> None:
         append_jsonl(self.results, record)
+
+
+@contextlib.contextmanager
+def finishes_run(run: RunDir, tracker):
+    """The body's outcome lands in status.json: `done` when it returns, `failed` with a one-line error
+    when it raises; the tracker (W&B) is closed either way."""
+    try:
+        yield
+        run.set_status("done")
+    except BaseException as err:
+        run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
+        raise
+    finally:
+        tracker.finish()
