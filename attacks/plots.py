@@ -42,7 +42,7 @@ def plot_effort(results: list[dict], tau: float, path: str | Path) -> Path:
     unique = dict(zip(labels, handles))
     if unique:
         fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=min(4, len(unique)),
-                   bbox_to_anchor=(0.5, -0.08), frameon=False)
+                   bbox_to_anchor=(0.5, -0.14), frameon=False)
     return _save(fig, Path(path))
 
 
