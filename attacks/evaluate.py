@@ -6,6 +6,8 @@
 
 The checkpoint loads like `model=hf` (safetensors only, no remote code unless opted in); the baseline
 with the same model settings. Targets are named `baseline` and `checkpoint` in the report.
+Under a launcher with `deepspeed=zero2|zero3`, every training attack (grid and search) runs under that
+config on all ranks, and rank 0 alone writes the run directory, as in `keel harden`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import train
 from attacks.grid import run_grid
-from attacks.report import write_report
+from attacks.report import build_report, write_report
 from attacks.runner import (
     check_hygiene,
     describe_judges,
@@ -27,30 +29,47 @@ from attacks.runner import (
 )
 from train import KeelError
 from train.data import load_data
+from train.distributed import (
+    SharedRunDir,
+    deepspeed_config,
+    init_rank_env,
+    is_rank_zero,
+    use_deepspeed,
+    world_size,
+    zero_stage,
+)
 from train.models import load_model_and_tokenizer
-from train.run_dir import RunDir, atomic_write_text, finishes_run
+from train.run_dir import argv_redacted, atomic_write_text, finishes_run
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
 
 
 def run_evaluate(cfg: DictConfig) -> dict:
-    from train.pipeline import build_named, redacted_config
+    from train.pipeline import build_named, redacted_config, validate_options
 
     if not cfg.model.get("path") or str(cfg.model.path) == "???":
         raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
+    validate_options(cfg)
     from train.resume import prepare_run
 
+    init_rank_env(deepspeed=cfg.get("deepspeed") is not None)
     config = redacted_config(cfg)
-    run = RunDir(cfg.run.dir)
-    prepare_run(cfg, run, config)  # a run dir made with another config is refused (resume=force overrides)
+    run = SharedRunDir(cfg.run.dir)  # every rank evaluates; rank 0 alone writes
+    lead = is_rank_zero()
+    if lead:
+        prepare_run(cfg, run, config)  # a run dir made with another config is refused (resume=force overrides)
     run.set_status("running")
-    atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
-    tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
+    if lead:
+        atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
+    with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
+        tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     with finishes_run(run, tracker):
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:
             raise KeelError("attack: no attack selected; pass e.g. attack=[full_ft]")
+        ds = deepspeed_config(cfg)
+        use_deepspeed(attacks, ds)
         space, split_warnings = prepare_attacks(cfg, attacks)
         model, tokenizer = load_model_and_tokenizer(cfg.model)
         targets = {"checkpoint": model}
@@ -69,7 +88,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []))
         utility = probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name)
-        search = run_search(cfg, run, space, targets, tokenizer, data, evaluator)
+        search = run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)
         meta = {
             "keel_version": train.__version__, "run": cfg.run.name, "command": "evaluate",
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
@@ -78,8 +97,9 @@ def run_evaluate(cfg: DictConfig) -> dict:
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
             "data": data.summary() | {"sources": data.sources},
             "targets": {"base": base_name or "baseline", "treated": "checkpoint"},
+            "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},
         }
-        report = write_report(run.root, results, tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps,
-                              utility=utility, search=search)
+        scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
+        report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)
         tracker.log_report(report, run.root)
     return report

@@ -99,8 +99,10 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
     return {k: v for k, v in done.items() if k in targets}
 
 
-def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator) -> dict | None:
-    """The adaptive attacker on every target, one search per seed (attacks/search.py)."""
+def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator,
+               deepspeed: dict | None = None) -> dict | None:
+    """The adaptive attacker on every target, one search per seed (attacks/search.py); its training trials
+    run under `deepspeed` (the run's config) when given."""
     scfg = _plain(cfg.get("search"))
     if not scfg.get("enabled", False):
         return None
@@ -116,7 +118,7 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
                 continue
             attacker = AdaptiveAttacker(space, n_trials=scfg.get("n_trials", 8), tau=cfg.threshold, eps=eps,
                                         seed=seed, exclude_recipes=scfg.get("exclude_recipes"),
-                                        attack_options=scfg.get("attack_options"))
+                                        attack_options=scfg.get("attack_options"), deepspeed=deepspeed)
             log.info("adaptive search on %s (seed %d, %d trials)", name, seed, attacker.n_trials)
             done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name))
             if is_rank_zero():  # every rank computes the same figures; one writes them

@@ -19,6 +19,7 @@ import random
 
 from attacks.metrics import max_asr_within_bound, steps_to_threshold, trials_to_threshold
 from attacks.space import AttackSpace
+from train.distributed import use_deepspeed
 
 log = logging.getLogger("keel")
 
@@ -36,8 +37,9 @@ def trial_objective(curve: list[dict], tau: float, eps: float | None) -> tuple[f
 class AdaptiveAttacker:
     def __init__(self, space: AttackSpace, *, n_trials: int = 8, tau: float = 0.5, eps: float | None = 0.5,
                  seed: int = 0, exclude_recipes: list[str] | None = None, attack_options: dict | None = None,
-                 max_rejections: int = 200):
+                 max_rejections: int = 200, deepspeed: dict | None = None):
         self.space, self.n_trials, self.tau, self.eps, self.seed = space, int(n_trials), tau, eps, int(seed)
+        self.deepspeed = deepspeed  # the run's DeepSpeed config: trials train under it like the grid's attacks
         self.exclude = set(exclude_recipes or [])
         self.options = dict(attack_options or {})
         self.max_rejections = int(max_rejections)
@@ -77,6 +79,7 @@ class AdaptiveAttacker:
                     break
                 continue
             attack = self.space.build(point, name=f"search{len(trials)}", **self.options)
+            use_deepspeed([attack], self.deepspeed)
             result = attack.run(model, tokenizer, data, evaluator, seed=point["seed"], target=target,
                                 progress=progress)
             value, reached = trial_objective(result.curve, self.tau, self.eps)

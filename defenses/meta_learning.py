@@ -66,6 +66,7 @@ from defenses.inner_loop import (
     simulate_attack,
     stashed_grads,
 )
+from train.distributed import rank
 
 WEIGHTINGS = ("linear", "uniform", "last")
 META_GRADIENTS = ("first_order", "second_order")
@@ -238,7 +239,9 @@ class MetaLearningDefense(Defense):
         tok, data = ctx.tokenizer, ctx.data
         self.require(bool(data.harmful_train), "data", "needs harmful training records (data.harmful)")
         self.require(bool(data.benign_train), "data", "needs benign training records (data.benign)")
-        s, n = self.seed, self.max_length
+        # Each rank draws its own batches (like a DistributedSampler's shards) but the same attacks: under DDP
+        # the averaged meta-gradient is then one attack's, estimated on world_size times the data.
+        s, n = self.seed + 1009 * rank(), self.max_length
         self.refusals = PairPool.from_rows(tok, data.harmful_train, "refusal", s, n)
         self.compliances = PairPool.from_rows(tok, data.harmful_train, "compliance", s + 1, n)
         benign = PairPool.from_rows(tok, data.benign_train, "response", s + 2, n)

@@ -98,6 +98,18 @@ def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_p
         assert (tmp_path / "run" / name).exists(), name
 
 
+def test_evaluate_and_search_under_zero2_match_plain_pytorch(tiny_dir, tmp_path):
+    """`keel evaluate` (grid + adaptive search) under ZeRO-2 gives the curves plain PyTorch gives."""
+    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
+           "MASTER_PORT": str(free_port())}
+    _child([sys.executable, "-m", "tests.test_deepspeed", "evaluate", str(tiny_dir), str(tmp_path)], env)
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert out["distributed"] == {"world_size": 1, "zero_stage": 2}
+    assert out["engines"] >= 2  # the grid attack and the search trial both trained through DeepSpeed
+    assert out["grid_nll_diff"] < 1e-4 and out["search_nll_diff"] < 1e-4
+    assert out["grid_nll_moved"] > 1e-4  # the attack did train
+
+
 def _two_ranks(tiny_dir, tmp_path, overrides: list[str]) -> None:
     launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
                 "--master_addr", "127.0.0.1", "--master_port", str(free_port())]
@@ -167,6 +179,34 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
     (out / "out.json").write_text(json.dumps(result))
 
 
+def _evaluate_child(tiny: str, out: Path) -> None:
+    """Rank 0 of 1: `keel evaluate` with the grid and a one-trial search, plain and under ZeRO-2."""
+    import deepspeed
+
+    from attacks.evaluate import run_evaluate
+
+    engines = []
+    original = deepspeed.initialize
+    deepspeed.initialize = lambda *a, **k: (engines.append(1), original(*a, **k))[1]
+    common = [*SMALL, f"model.path={tiny}", "search.enabled=true", "search.n_trials=1",
+              "search.exclude_recipes=[refusal_ablation,identity_shift]"]
+    plain = run_evaluate(compose_config("evaluate", [*common, f"run.dir={out / 'plain'}"]))
+    zero = run_evaluate(compose_config("evaluate", [*common, f"run.dir={out / 'zero'}", "deepspeed=zero2"]))
+
+    def nll(curve: list[dict]) -> list[float]:
+        return [p["benign_nll"] for p in curve]
+
+    def diff(a: list[float], b: list[float]) -> float:
+        return max(abs(x - y) for x, y in zip(a, b, strict=True))
+
+    grid = [nll(r["curve"]) for r in (plain["curves"][0], zero["curves"][0])]
+    trials = [nll(json.loads((out / run / "search.json").read_text())["checkpoint"][0]["trials"][0]["curve"])
+              for run in ("plain", "zero")]
+    (out / "out.json").write_text(json.dumps({
+        "distributed": zero["distributed"], "engines": len(engines), "grid_nll_diff": diff(*grid),
+        "grid_nll_moved": abs(grid[0][-1] - grid[0][0]), "search_nll_diff": diff(*trials)}))
+
+
 def _ranks_child(tiny: str, out: Path, overrides: list[str]) -> None:
     """One of two torchrun ranks: the pipeline under DeepSpeed; records what this rank wrote into the run dir."""
     import train.run_dir as run_dir
@@ -191,5 +231,7 @@ if __name__ == "__main__":
     kind, *rest = sys.argv[1:]
     if kind == "stage":
         _stage_child(int(rest[0]), rest[1], Path(rest[2]))
+    elif kind == "evaluate":
+        _evaluate_child(rest[0], Path(rest[1]))
     else:
         _ranks_child(rest[0], Path(rest[1]), rest[2:])

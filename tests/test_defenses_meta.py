@@ -139,3 +139,19 @@ def test_inner_loop_samples_only_the_train_part_of_the_attack_space():
     assert TrainSpaceSampler(dict(cfg.attack_space), seed=0).sample() == TrainSpaceSampler(space, seed=0).sample()
     rng = random.Random(0)
     assert space.split_of(space.sample(rng, split="train")) == "train"
+
+
+def test_ranks_draw_their_own_batches_but_the_same_attacks(tokenizer, data, monkeypatch):
+    """Under DDP every rank simulates the same attack on its own data (else the ranks repeat one batch)."""
+    space = {"recipe": ["full"], "optimizer": ["sgd", "adamw"], "lr": [0.01, 0.05, 0.1]}
+
+    def draws(rank: str) -> tuple[list, list]:
+        monkeypatch.setenv("RANK", rank)
+        defense = tar(tokenizer, data, train_space=space)
+        batches = [defense.tr_batch().input_ids.tolist() for _ in range(4)]
+        return batches, [defense.sampler.sample() for _ in range(4)]
+
+    (batches0, attacks0), (batches1, attacks1), (again0, _) = draws("0"), draws("1"), draws("0")
+    assert attacks0 == attacks1
+    assert batches0 != batches1
+    assert batches0 == again0  # seeded: a rank draws the same batches on every run

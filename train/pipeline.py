@@ -221,7 +221,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []))
         utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base")
-        search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator)  # off by default
+        search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)  # off by default
         meta = {
             "keel_version": train.__version__, "run": cfg.run.name,
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
