@@ -24,6 +24,7 @@ import time
 from contextlib import contextmanager
 
 import torch
+from tqdm.auto import tqdm
 
 from attacks.base import Attack, AttackResult
 from attacks.judges.logodds import refusal_log_odds
@@ -144,7 +145,8 @@ class RefusalAblation(Attack):
         n_sel = min(self.selection_examples, max(1, len(prompts) // 4))
         return prompts[n_sel : n_sel + self.examples], prompts[:n_sel]
 
-    def choose_direction(self, model, tokenizer, data, rng: random.Random) -> tuple[torch.Tensor, dict, int]:
+    def choose_direction(self, model, tokenizer, data, rng: random.Random, progress: bool = False
+                         ) -> tuple[torch.Tensor, dict, int]:
         harm_dir, harm_sel = self._prompts(data.harmful_train, rng)
         safe_dir, safe_sel = self._prompts(data.benign_train, rng)
         mean_h, n1 = last_token_states(model, tokenizer, harm_dir, self.batch_size)
@@ -153,7 +155,7 @@ class RefusalAblation(Attack):
         n_layers = mean_h.shape[0] - 1
         candidates = [layer for layer in range(n_layers) if layer <= self.max_layer_fraction * n_layers] or [0]
         scores = []
-        for layer in candidates:
+        for layer in tqdm(candidates, desc=f"{self.name}: scoring layers", unit="layer", disable=not progress):
             diff = mean_h[layer] - mean_s[layer]
             if diff.norm() <= 1e-6 * mean_h[layer].norm().clamp_min(1e-12):
                 continue  # e.g. the embedding of the same last template token: no direction to find
@@ -184,7 +186,8 @@ class RefusalAblation(Attack):
         curve = [point(model, 0, 0, 0.0)]
         t0 = time.perf_counter()
         attacked = clean_copy(model).eval()
-        direction, choice, tokens = self.choose_direction(attacked, tokenizer, data, random.Random(seed))
+        direction, choice, tokens = self.choose_direction(attacked, tokenizer, data, random.Random(seed),
+                                                        progress)
         edited = orthogonalize(attacked, direction, self.write_modules)
         seconds = time.perf_counter() - t0
         curve.append(point(attacked, 1, tokens, seconds))

@@ -104,6 +104,24 @@ def test_logodds_judge_reads_the_model_without_generating(tiny_model, tokenizer)
     assert all(v.label in ("refusal", "compliance") and 0 < v.score < 1 for v in verdicts)
 
 
+def test_prefix_log_probs_with_a_shared_prompt_cache_match_one_pass_per_pair(tiny_model, tokenizer):
+    """Left-padded prompt batches + cached prefixes give what teacher-forcing each (prompt, prefix) pair gives."""
+    prompts = [*PROMPTS, "Hi", "Explain, step by step and with care, how tides depend on the moon."]
+    prefixes = ["I can't", "Sorry", "Sure, here is how", "I'm not able to"]
+    manual = torch.zeros(len(prompts), len(prefixes))
+    with torch.no_grad():
+        for i, prompt in enumerate(prompts):
+            head = prompt_ids(tokenizer, prompt)
+            for j, prefix in enumerate(prefixes):
+                tail = tokenizer(prefix, add_special_tokens=False)["input_ids"]
+                logp = torch.log_softmax(tiny_model(torch.tensor([head + tail])).logits[0], -1)
+                manual[i, j] = sum(float(logp[len(head) - 1 + k, t]) for k, t in enumerate(tail))
+    assert len({len(prompt_ids(tokenizer, p)) for p in prompts}) > 2  # the batches really are padded
+    for batch_size in (1, 2, 32):
+        got = prefix_log_probs(tiny_model, tokenizer, prompts, prefixes, batch_size=batch_size)
+        torch.testing.assert_close(got, manual, atol=1e-4, rtol=1e-4)
+
+
 def test_evaluator_with_two_judges_records_agreement(tiny_model, tokenizer, data, monkeypatch):
     import attacks.evaluator as ev
 

@@ -28,29 +28,44 @@ COMPLIANCE_PREFIXES = ("Sure", "Here", "Of course", "Certainly", "Absolutely", "
 @torch.no_grad()
 def prefix_log_probs(model, tokenizer, prompts: list[str], prefixes: list[str], system: str | None = None,
                      batch_size: int = 32) -> torch.Tensor:
-    """[len(prompts), len(prefixes)] of log p(prefix | templated prompt), summed over prefix tokens."""
+    """[len(prompts), len(prefixes)] of log p(prefix | templated prompt), summed over prefix tokens.
+
+    Each batch of prompts (left-padded, positions counted from the first real token) runs once; every
+    prefix then continues from the prompts' KV cache, which is cropped back after it: one prompt pass
+    for all prefixes instead of one per (prompt, prefix) pair."""
     heads = [prompt_ids(tokenizer, p, system) for p in prompts]
     tails = [tokenizer(s, add_special_tokens=False)["input_ids"] for s in prefixes]
-    pairs = [(i, j) for i in range(len(heads)) for j in range(len(tails))]
+    if not all(tails):
+        raise KeelError(f"judge: a refusal/compliance prefix tokenizes to nothing: {prefixes!r}")
     out = torch.zeros(len(heads), len(tails))
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start : start + batch_size]
-        seqs = [heads[i] + tails[j] for i, j in chunk]
-        width = max(map(len, seqs))
-        ids = torch.full((len(seqs), width), tokenizer.pad_token_id, dtype=torch.long)
+    for start in range(0, len(heads), batch_size):
+        chunk = heads[start : start + batch_size]
+        n, width = len(chunk), max(map(len, chunk))
+        ids = torch.full((n, width), tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros_like(ids)
-        for row, seq in enumerate(seqs):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
-        logp = torch.log_softmax(model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float(),
-                                 dim=-1).cpu()
-        for row, (i, j) in enumerate(chunk):
-            n_head, n_tail = len(heads[i]), len(tails[j])
-            positions = torch.arange(n_head - 1, n_head + n_tail - 1)
-            out[i, j] = logp[row, positions, torch.tensor(tails[j])].sum()
+        for row, seq in enumerate(chunk):  # left-padded: every prompt ends in the last column
+            ids[row, width - len(seq) :] = torch.tensor(seq)
+            mask[row, width - len(seq) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp_min(0)
+        ids, mask, positions = ids.to(device), mask.to(device), positions.to(device)
+        prompt = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
+        first = torch.log_softmax(prompt.logits[:, -1].float(), dim=-1).cpu()  # p(first prefix token | x)
+        cache = prompt.past_key_values
+        for j, tail in enumerate(tails):
+            score = first[:, tail[0]].clone()
+            if len(tail) > 1:  # the rest of the prefix, teacher-forced on top of the cached prompt
+                rest = torch.tensor(tail[:-1], device=device).expand(n, -1)
+                steps = torch.arange(1, len(tail), device=device)
+                logits = model(input_ids=rest, attention_mask=torch.cat([mask, torch.ones_like(rest)], dim=1),
+                               position_ids=positions[:, -1:] + steps, past_key_values=cache,
+                               use_cache=True).logits
+                logp = torch.log_softmax(logits.float(), dim=-1).cpu()
+                score += logp[:, torch.arange(len(tail) - 1), torch.tensor(tail[1:])].sum(-1)
+                cache.crop(-(len(tail) - 1))  # drop the prefix: the cache holds the prompts again
+            out[start : start + n, j] = score
     model.train(was_training)
     return out
 
