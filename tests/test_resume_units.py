@@ -174,6 +174,23 @@ def test_status_failed_names_the_error(tmp_path):
     assert status["pid"] == os.getpid() and not (tmp_path / "run" / "report.json").exists()
 
 
+def test_sigterm_marks_the_run_failed_not_running(tmp_path):
+    """A preempted or killed job (SIGTERM) must not stay `running` in status.json; the handler is restored."""
+    from train.run_dir import Terminated, finishes_run
+
+    closed = []
+    tracker = type("Tracker", (), {"finish": lambda self: closed.append(True)})()
+    run = RunDir(tmp_path / "run")
+    run.set_status("running")
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated) as ended, finishes_run(run, tracker):
+        os.kill(os.getpid(), signal.SIGTERM)  # Python runs the handler right after this call returns
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["status"] == "failed" and "SIGTERM" in status["error"]
+    assert ended.value.code == 143 and closed == [True]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_kill_point_fires_on_the_nth_hit(monkeypatch):
     kills = []
     monkeypatch.setattr(train.run_dir.os, "kill", lambda pid, sig: kills.append(sig))

@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -241,15 +242,30 @@ class RunDir:
         append_jsonl(self.results, record)
 
 
+class Terminated(SystemExit):
+    """SIGTERM (a scheduler's preemption, `kill`, timeout) turned into an exception, so the run records it."""
+
+
 @contextlib.contextmanager
 def finishes_run(run: RunDir, tracker):
     """The body's outcome lands in status.json: `done` when it returns, `failed` with a one-line error
-    when it raises; the tracker (W&B) is closed either way."""
+    when it raises or is terminated (SIGTERM ends it as `Terminated`, exit status 143, so a preempted job
+    is not left marked `running`); the tracker (W&B) is closed either way. A later run resumes it."""
+    def terminate(signum, _frame):
+        raise Terminated(128 + signum)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
         yield
         run.set_status("done")
+    except Terminated:
+        run.set_status("failed", error="Terminated: SIGTERM received; run the same command again to resume")
+        raise
     except BaseException as err:
         run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
         raise
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         tracker.finish()
