@@ -9,6 +9,7 @@ is also run at each rung, capped by the distinct examples its data source holds;
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from collections.abc import Callable
 
@@ -42,10 +43,19 @@ def expand_grid(attacks: list[Attack], ladder: list[int] | None, data) -> list[A
     return out
 
 
+def same_config(record: dict, attack: Attack) -> bool:
+    """Whether a finished record was made with this attack's options (as written to results.jsonl)."""
+    def canonical(options) -> str:
+        return json.dumps(json.loads(json.dumps(options, default=str)), sort_keys=True)
+
+    return "config" not in record or canonical(record["config"]) == canonical(attack.describe())
+
+
 def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],
              store: Callable[[dict], None] | None = None, ladder: list[int] | None = None,
              progress: bool = True) -> list[dict]:
-    """Run what `done` (key -> record) lacks; return every record of the grid, in grid order.
+    """Run what `done` (key -> record) lacks, or holds with other attack options; return every record of
+    the grid, in grid order.
 
     `targets` maps a target name ("base", "hardened", or a checkpoint's name) to its model; every
     attack runs on each with the very same seeds. `store` receives each new record (append + log).
@@ -55,10 +65,12 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
         for seed in attack.seeds:
             for target, model in targets.items():
                 key = f"{target}/{attack.name}/seed{seed}"
-                if key in done:
+                if key in done and same_config(done[key], attack):
                     log.info("skip %s (finished earlier)", key)
                     records.append(done[key])
                     continue
+                if key in done:  # e.g. resume=force after the attack's options changed: the old record is stale
+                    log.warning("%s: the recorded result used other attack options; running it again", key)
                 log.info("attack %s", key)
                 result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
                 if getattr(attack, "ladder_of", None):

@@ -24,17 +24,22 @@ class CountingAttack(Attack):
 
     def __init__(self, name=None, seeds=None, examples=100):
         super().__init__(name, "auto", seeds)
-        self.examples, self.calls = examples, []
+        self.examples, self._calls = examples, []
+
+    @property
+    def calls(self) -> list:
+        return self._calls
 
     def pool_size(self, data):
         return 500
 
     def run(self, model, tokenizer, data, evaluator, *, seed, target, progress=True):
-        self.calls.append((self.name, target, seed))
+        self._calls.append((self.name, target, seed))
         asr = min(1.0, self.examples / 200)
         curve = [{"step": 0, "asr": 0.0, "refusal": 1.0, "incoherent": 0.0, "benign_nll": 1.0},
                  {"step": 10, "asr": asr, "refusal": 1 - asr, "incoherent": 0.0, "benign_nll": 1.1}]
-        return AttackResult(self.name, self.recipe, "heldout", target, seed, {"steps": 10}, curve, 1.0, self.examples)
+        return AttackResult(self.name, self.recipe, "heldout", target, seed, self.describe(), curve, 1.0,
+                            self.examples)
 
 
 def test_grid_runs_every_attack_seed_and_target_and_resumes():
@@ -46,6 +51,9 @@ def test_grid_runs_every_attack_seed_and_target_and_resumes():
     assert len(stored) == 4 and set(done) == {f"{t}/a/seed{s}" for t in ("base", "hardened") for s in (0, 1)}
     again = run_grid([attack], {"base": None, "hardened": None}, None, None, None, done=done, progress=False)
     assert len(again) == 4 and len(attack.calls) == 4  # nothing re-ran
+    attack.examples = 150  # e.g. `resume=force` after changing the attack's options: stale records re-run
+    stale = run_grid([attack], {"base": None, "hardened": None}, None, None, None, done=done, progress=False)
+    assert len(attack.calls) == 8 and all(r["config"]["examples"] == 150 for r in stale)
 
 
 def test_examples_ladder_is_capped_by_the_data_and_feeds_n_tau():
