@@ -43,12 +43,14 @@ def expand_grid(attacks: list[Attack], ladder: list[int] | None, data) -> list[A
     return out
 
 
+def canonical_options(options) -> str:
+    """An attack's options as one comparable string, the same before and after a JSON round trip."""
+    return json.dumps(json.loads(json.dumps(options, default=str)), sort_keys=True)
+
+
 def same_config(record: dict, attack: Attack) -> bool:
     """Whether a finished record was made with this attack's options (as written to results.jsonl)."""
-    def canonical(options) -> str:
-        return json.dumps(json.loads(json.dumps(options, default=str)), sort_keys=True)
-
-    return "config" not in record or canonical(record["config"]) == canonical(attack.describe())
+    return "config" not in record or canonical_options(record["config"]) == canonical_options(attack.describe())
 
 
 def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],

@@ -190,7 +190,7 @@ def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
     if float(b.mean()) == 0.0 and not b_cens:
         # The baseline was past tau before any attack: it cost the attacker nothing, so no multiple of
         # its cost exists. Report the treated side's own cost instead of a meaningless x-infinity.
-        treated = f"{'>=' if t_cens else ''}{float(t.mean()):.4g}"
+        treated = f"{'>=' if t_cens else ''}{float(t.mean()):.3g}"
         return {"base_mean": 0.0, "treated_mean": float(t.mean()), "ratio": None, "ci": None,
                 "bound": "zero_base", "n_base": len(b), "n_treated": len(t), "base_censored": 0,
                 "treated_censored": t_cens,

@@ -115,6 +115,14 @@ def render_markdown(report: dict) -> str:
     lines += [f"Model: `{report.get('model', {}).get('name', '?')}`; judge: `{judge.get('name', '?')}` "
               f"v{judge.get('version', '?')}; defenses: "
               f"{', '.join(d['name'] for d in report.get('defenses', [])) or 'none'}.", ""]
+    pair = report.get("head_to_head")
+    if pair:
+        lines += [f"Head to head (train/head_to_head.py): the hardened model of `{pair['treated_run']}` ({treated}) "
+                  f"against the hardened model of `{pair['baseline_run']}` ({base}; defenses: "
+                  f"{', '.join(d['name'] for d in pair['baseline_defenses']) or 'none'}), same attacks and seeds; "
+                  f"ratios are {treated} / {base}.", ""]
+        if pair["unpaired"]:
+            lines += [f"Left out (not run by both with the same options): {'; '.join(pair['unpaired'])}.", ""]
     lines += _effort_lines(report, base, treated)
     split = report["split"]
     lines += ["## Held-out attacks", "",

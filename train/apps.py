@@ -76,3 +76,5 @@ def compare(cfg: DictConfig) -> None:
     for row in summary["rows"]:
         log.info("%s: attacker cost %s over %d runs", row["defense"], row["cost_display"], row["runs"])
     print(f"keel: {len(summary['runs'])} runs compared -> {summary['out']}/compare.md")
+    for pair in summary.get("head_to_head") or []:
+        print(f"keel: {pair['headline']} -> {pair['out']}/report.md")

@@ -2,6 +2,8 @@
 
     keel compare runs/sweep                   every run directory below runs/sweep (each has report.json)
     keel compare runs/a runs/b out=runs/ab    named run directories; outputs in runs/ab/
+    keel compare runs/a runs/b baseline=runs/a  ... and b's hardened model head to head with a's
+                                              (train/head_to_head.py): runs/ab/vs_a/b/report.md
 
 One row per (model, defense stack), pooled over the runs of that stack (one run per hardening seed):
   attacker cost   steps to ASR >= tau of the cheapest held-out training attack, hardened / base (each
@@ -205,5 +207,25 @@ def run_compare(cfg) -> dict:
     atomic_write_json(out / "compare.json", {"rows": rows, "runs": runs})
     plot(rows, out / "compare.png")
     log.info("compared %d runs of %d defense stacks into %s", len(runs), len(rows), out)
-    return {"rows": rows, "runs": runs, "out": str(out)}
+    summary = {"rows": rows, "runs": runs, "out": str(out)}
+    if cfg.get("baseline"):
+        summary["head_to_head"] = compare_with_baseline(runs, Path(cfg.baseline), out)
+    return summary
+
+
+def compare_with_baseline(runs: list[dict], baseline: Path, out: Path) -> list[dict]:
+    """Every other run's hardened model vs the baseline run's (train/head_to_head.py), in out/vs_<name>/."""
+    from train.head_to_head import head_to_head
+
+    baseline = baseline.expanduser().resolve()
+    pairs = []
+    for run in runs:
+        if Path(run["dir"]).resolve() == baseline:
+            continue
+        target = out / f"vs_{baseline.name}" / Path(run["dir"]).name
+        report = head_to_head(baseline, run["dir"], target)
+        pairs.append({"run": run["dir"], "out": str(target), "headline": report["headline"]["text"]})
+    if not pairs:
+        raise KeelError(f"baseline: {baseline} is the only run given; name the runs to compare with it too")
+    return pairs
 
