@@ -15,6 +15,15 @@ from train.run_dir import atomic_write_bytes  # noqa: E402
 COLORS = {"base": "tab:red", "hardened": "tab:blue", "baseline": "tab:red", "checkpoint": "tab:blue"}
 
 
+def _color(target: str, targets: dict | None) -> str:
+    """Base side red, treated side blue, whatever the targets are called (e.g. two run names)."""
+    if targets and target == targets.get("base"):
+        return "tab:red"
+    if targets and target == targets.get("treated"):
+        return "tab:blue"
+    return COLORS.get(target, "tab:gray")
+
+
 def _save(fig, path: Path) -> Path:
     import io
 
@@ -25,24 +34,29 @@ def _save(fig, path: Path) -> Path:
     return Path(path)
 
 
-def plot_effort(results: list[dict], tau: float, path: str | Path) -> Path:
-    """ASR vs attack step for every attack run; base in red, hardened in blue, one line per seed."""
+def plot_effort(results: list[dict], tau: float, path: str | Path, targets: dict | None = None) -> Path:
+    """ASR vs attack step for every attack run; base in red, treated in blue, one line per seed.
+    `targets`: {"base": name, "treated": name} when the sides are not called base and hardened."""
     attacks = sorted({r["attack"] for r in results}) or ["(no attack)"]
     fig, axes = plt.subplots(1, len(attacks), figsize=(5 * len(attacks), 3.6), squeeze=False, sharey=True)
     for ax, attack in zip(axes[0], attacks):
         for r in (r for r in results if r["attack"] == attack):
             curve = sorted(r["curve"], key=lambda p: p["step"])
             ax.plot([p["step"] for p in curve], [p["asr"] for p in curve], marker="o", ms=3, alpha=0.85,
-                    color=COLORS.get(r["target"], "tab:gray"), label=f"{r['target']} (seed {r['seed']})")
+                    color=_color(r["target"], targets), label=r["target"])
         ax.axhline(tau, color="k", ls="--", lw=0.8)
         ax.set(title=attack, xlabel="attack step", ylim=(-0.03, 1.03))
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("attack success rate")
-    handles, labels = axes[0][-1].get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
+    unique = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            unique.setdefault(label, handle)
     if unique:
+        seeds = sorted({r["seed"] for r in results}, key=str)
         fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=min(4, len(unique)),
-                   bbox_to_anchor=(0.5, -0.14), frameon=False)
+                   bbox_to_anchor=(0.5, -0.22), frameon=False,
+                   title=f"one line per attack seed ({', '.join(map(str, seeds))})")
     return _save(fig, Path(path))
 
 
@@ -68,13 +82,13 @@ def plot_ratios(report: dict, path: str | Path) -> Path:
     return _save(fig, Path(path))
 
 
-def plot_utility_harm(scored: list[dict], path: str | Path) -> Path:
+def plot_utility_harm(scored: list[dict], path: str | Path, targets: dict | None = None) -> Path:
     """Each run's final ASR against its benign NLL rise (utility lost by the attack)."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for target in sorted({r["target"] for r in scored}):
         rows = [r for r in scored if r["target"] == target]
         ax.scatter([r["benign_nll_increase"] for r in rows], [r["asr_final"] for r in rows], alpha=0.8,
-                   color=COLORS.get(target, "tab:gray"), label=target)
+                   color=_color(target, targets), label=target)
     ax.set(xlabel="benign NLL increase after the attack (nats/token)", ylabel="final ASR", ylim=(-0.03, 1.03),
            title="utility vs harm, one point per attack run")
     ax.grid(alpha=0.3)

@@ -177,9 +177,9 @@ def write_report(run_root: str | Path, results: list[dict], *, tau: float, meta:
                  utility: dict | None = None, search: dict | None = None) -> dict:
     run_root = Path(run_root)
     report = build_report(results, tau=tau, meta=meta, eps=eps, utility=utility, search=search)
-    plot_effort(results, tau, run_root / PLOTS["effort"])
+    plot_effort(results, tau, run_root / PLOTS["effort"], report["targets"])
     plot_ratios(report, run_root / PLOTS["ratios"])
-    plot_utility_harm(report["runs"], run_root / PLOTS["utility_harm"])
+    plot_utility_harm(report["runs"], run_root / PLOTS["utility_harm"], report["targets"])
     atomic_write_json(run_root / "report.json", report)
     atomic_write_text(run_root / "report.md", render_markdown(report))
     return report

@@ -44,6 +44,14 @@ def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:
     return report, records
 
 
+def _shown(path: Path) -> str:
+    """A run directory as the report names it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _label(run_dir: Path, report: dict) -> str:
     return str(report.get("run") or run_dir.name)
 
@@ -93,7 +101,7 @@ def head_to_head(baseline_dir: str | Path, treated_dir: str | Path, out: str | P
             utility[name] = side
     meta = {k: treated_report[k] for k in KEPT_META if k in treated_report}
     meta.update(run=f"{treated} vs {base}", targets={"base": base, "treated": treated}, head_to_head={
-        "baseline_run": str(baseline_dir), "treated_run": str(treated_dir),
+        "baseline_run": _shown(baseline_dir), "treated_run": _shown(treated_dir),
         "baseline_defenses": base_report.get("defenses") or [], "unpaired": unpaired})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
