@@ -30,40 +30,25 @@ from attacks.runner import (
 from train import KeelError
 from train.data import load_data
 from train.distributed import (
-    SharedRunDir,
     deepspeed_config,
-    init_rank_env,
     is_rank_zero,
     use_deepspeed,
     world_size,
     zero_stage,
 )
 from train.models import load_model_and_tokenizer
-from train.run_dir import argv_redacted, atomic_write_text, finishes_run
-from train.tracking import Tracker
+from train.run_dir import finishes_run
 
 log = logging.getLogger("keel")
 
 
 def run_evaluate(cfg: DictConfig) -> dict:
-    from train.pipeline import build_named, redacted_config, validate_options
+    from train.pipeline import build_named, start_run
 
     if not cfg.model.get("path") or str(cfg.model.path) == "???":
         raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
-    validate_options(cfg)
-    from train.resume import prepare_run
-
-    init_rank_env(deepspeed=cfg.get("deepspeed") is not None)
-    config = redacted_config(cfg)
-    run = SharedRunDir(cfg.run.dir)  # every rank evaluates; rank 0 alone writes
+    run, tracker, _ = start_run(cfg)  # every rank evaluates; rank 0 alone writes
     lead = is_rank_zero()
-    if lead:
-        prepare_run(cfg, run, config)  # a run dir made with another config is refused (resume=force overrides)
-    run.set_status("running")
-    if lead:
-        atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
-    with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
-        tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     with finishes_run(run, tracker):
         attacks = build_named(cfg.get("attack"), "attack")
         if not attacks:

@@ -174,21 +174,29 @@ def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None
     return hardened, stats
 
 
-def run_pipeline(cfg: DictConfig) -> dict:
-    from attacks.report import build_report, write_report
-
+def start_run(cfg: DictConfig) -> tuple[SharedRunDir, Tracker, dict]:
+    """Open the run directory on every rank (`keel harden` and `keel evaluate`): options checked, a run dir
+    made with another config refused (resume=force overrides), status `running`, the redacted config
+    written by rank 0, and the tracker started. Returns (run dir, tracker, redacted config)."""
     init_rank_env(deepspeed=cfg.get("deepspeed") is not None)  # no launcher: SLURM tasks, a lone process
     validate_options(cfg)
     config = redacted_config(cfg)
-    run = SharedRunDir(cfg.run.dir)  # every rank runs the pipeline on it; rank 0 alone writes
-    lead = is_rank_zero()
-    if lead:
-        prepare_run(cfg, run, config)  # refuses a run dir made with a different config (resume=force overrides)
+    run = SharedRunDir(cfg.run.dir)  # every rank works on it; rank 0 alone writes
+    if is_rank_zero():
+        prepare_run(cfg, run, config)
     run.set_status("running")
-    if lead:
+    if is_rank_zero():
         atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
     with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
         tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
+    return run, tracker, config
+
+
+def run_pipeline(cfg: DictConfig) -> dict:
+    from attacks.report import build_report, write_report
+
+    run, tracker, config = start_run(cfg)
+    lead = is_rank_zero()
     with finishes_run(run, tracker):
         defenses = build_named(cfg.get("defense"), "defense")
         attacks = build_named(cfg.get("attack"), "attack")
