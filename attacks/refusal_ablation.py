@@ -30,7 +30,7 @@ from attacks.base import Attack, AttackResult
 from attacks.judges.logodds import refusal_log_odds
 from train import KeelError
 from train.chat import prompt_ids
-from train.models import clean_copy, count_parameters
+from train.models import clean_copy, count_parameters, forward_hooks
 
 
 def _batches(tokenizer, prompts: list[str], batch_size: int):
@@ -84,12 +84,8 @@ def ablated(model, direction: torch.Tensor, write_modules: list[str]):
         r = direction.to(output.device, output.dtype)
         return output - (output @ r).unsqueeze(-1) * r
 
-    handles = [m.register_forward_hook(hook) for m in residual_writers(model, write_modules)]
-    try:
+    with forward_hooks(residual_writers(model, write_modules), hook):
         yield model
-    finally:
-        for h in handles:
-            h.remove()
 
 
 @torch.no_grad()

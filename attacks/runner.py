@@ -22,8 +22,8 @@ from attacks.hygiene import deduplicate, training_sets
 from attacks.space import AttackSpace
 from attacks.utility import utility_probes
 from train import KeelError
+from train.distributed import is_rank_zero
 from train.run_dir import atomic_write_json
-from train.tracking import is_rank_zero
 
 log = logging.getLogger("keel")
 

@@ -18,6 +18,7 @@ import torch
 
 from defenses.base import Defense, HardenContext
 from defenses.batches import PairPool, decoder_layers, device_of, masked_nll, select_layers
+from train.models import forward_hooks
 
 
 def vaccine_perturbation(grads: list[torch.Tensor], rho: float) -> list[torch.Tensor]:
@@ -59,12 +60,8 @@ class Vaccine(Defense):
         def capture(module, args, output):
             captured.append(output[0] if isinstance(output, tuple) else output)
 
-        handles = [b.register_forward_hook(capture) for b in blocks]
-        try:
+        with forward_hooks(blocks, capture):
             clean = masked_nll(model(**batch.inputs()).logits, batch.labels)
-        finally:
-            for h in handles:
-                h.remove()
         grads = torch.autograd.grad(clean, captured)
         perturbations = iter(vaccine_perturbation([g.detach() for g in grads], self.rho))
 
@@ -72,12 +69,8 @@ class Vaccine(Defense):
             hidden = output[0] if isinstance(output, tuple) else output
             return _replace_output(output, hidden + next(perturbations))
 
-        handles = [b.register_forward_hook(perturb) for b in blocks]
-        try:
+        with forward_hooks(blocks, perturb):
             perturbed = masked_nll(model(**batch.inputs()).logits, batch.labels)
-        finally:
-            for h in handles:
-                h.remove()
         return {"perturbed_alignment": self.weight * perturbed}
 
     def passes_per_step(self) -> float:

@@ -11,6 +11,7 @@ Sources:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import importlib.util
@@ -150,6 +151,18 @@ def load_model_and_tokenizer(cfg: DictConfig) -> tuple[PreTrainedModel, PreTrain
     model, tokenizer = LOADERS[source](cfg)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model.eval(), tokenizer
+
+
+@contextlib.contextmanager
+def forward_hooks(modules, hook):
+    """`hook` registered as a forward hook on every module while the context is open; removed on exit,
+    also when the body raises."""
+    handles = [m.register_forward_hook(hook) for m in modules]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:

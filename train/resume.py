@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import yaml
 from transformers import TrainerCallback
 
 from train import KeelError
+from train.distributed import rank
 from train.run_dir import RunDir, atomic_write_bytes, atomic_write_json, kill_point
 
 log = logging.getLogger("keel")
@@ -169,7 +169,7 @@ class HardenCheckpoints(TrainerCallback):
     @staticmethod
     def state_file() -> str:
         """Defense state per rank: under DDP each rank's sampler may hold its own RNG."""
-        return f"keel_defenses_rank{int(os.environ.get('RANK', '0'))}.pt"
+        return f"keel_defenses_rank{rank()}.pt"
 
     def on_save(self, args, state, control, **kwargs):
         folder = self.output_dir / f"checkpoint-{state.global_step}"

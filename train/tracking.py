@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-
-def is_rank_zero() -> bool:
-    return int(os.environ.get("RANK", "0")) == 0
+from train.distributed import is_rank_zero
 
 
 class Tracker:
