@@ -26,6 +26,7 @@ from attacks.runner import (
     prepare_attacks,
     probe_utility,
     run_search,
+    validation_attacks,
 )
 from train import KeelError
 from train.data import load_data
@@ -47,6 +48,8 @@ def run_evaluate(cfg: DictConfig) -> dict:
 
     if not cfg.model.get("path") or str(cfg.model.path) == "???":
         raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
+    if cfg.run.get("base_results_from"):
+        raise KeelError("run.base_results_from: only keel harden takes base attacks from another run; drop it")
     run, tracker, _ = start_run(cfg)  # every rank evaluates; rank 0 alone writes
     lead = is_rank_zero()
     with finishes_run(run, tracker):
@@ -80,6 +83,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
             "baseline": cfg.get("baseline"), **describe_judges(evaluator), "defenses": [],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
+            "validation_attacks": validation_attacks(cfg, attacks),
             "data": data.summary() | {"sources": data.sources},
             "targets": {"base": base_name or "baseline", "treated": "checkpoint"},
             "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},

@@ -87,8 +87,10 @@ class Evaluator:
 
 
 @torch.no_grad()
-def response_nll(model, tokenizer, rows: list[dict], batch_size: int = 8, field: str = "response") -> float:
-    """Mean per-token NLL of `row[field]` given the templated `row['prompt']` (completion tokens only)."""
+def response_nll(model, tokenizer, rows: list[dict], batch_size: int = 8, field: str = "response",
+                 per_row: list | None = None) -> float:
+    """Mean per-token NLL of `row[field]` given the templated `row['prompt']` (completion tokens only).
+    `per_row`, a list, receives [summed NLL, tokens] of each row (for confidence intervals over rows)."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -108,8 +110,11 @@ def response_nll(model, tokenizer, rows: list[dict], batch_size: int = 8, field:
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
         shifted = labels[:, 1:].to(device)
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.size(-1)), shifted.reshape(-1),
-                               ignore_index=-100, reduction="sum")
-        total += loss.item()
-        tokens += int((shifted != -100).sum())
+                               ignore_index=-100, reduction="none").view(shifted.shape)
+        counts = (shifted != -100).sum(dim=1)
+        total += loss.sum().item()
+        tokens += int(counts.sum())
+        if per_row is not None:
+            per_row += [[s, int(n)] for s, n in zip(loss.sum(dim=1).tolist(), counts.tolist())]
     model.train(was_training)
     return total / max(tokens, 1)

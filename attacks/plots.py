@@ -34,16 +34,18 @@ def _save(fig, path: Path) -> Path:
     return Path(path)
 
 
-def plot_effort(results: list[dict], tau: float, path: str | Path, targets: dict | None = None) -> Path:
+def plot_effort(results: list[dict], tau: float, path: str | Path, targets: dict | None = None,
+                palette: dict[str, str] | None = None) -> Path:
     """ASR vs attack step for every attack run; base in red, treated in blue, one line per seed.
-    `targets`: {"base": name, "treated": name} when the sides are not called base and hardened."""
+    `targets`: {"base": name, "treated": name} when the sides are not called base and hardened;
+    `palette`: target -> color, for more than two targets (keel study's arms)."""
     attacks = sorted({r["attack"] for r in results}) or ["(no attack)"]
     fig, axes = plt.subplots(1, len(attacks), figsize=(5 * len(attacks), 3.6), squeeze=False, sharey=True)
     for ax, attack in zip(axes[0], attacks):
         for r in (r for r in results if r["attack"] == attack):
             curve = sorted(r["curve"], key=lambda p: p["step"])
             ax.plot([p["step"] for p in curve], [p["asr"] for p in curve], marker="o", ms=3, alpha=0.85,
-                    color=_color(r["target"], targets), label=r["target"])
+                    color=(palette or {}).get(r["target"]) or _color(r["target"], targets), label=r["target"])
         ax.axhline(tau, color="k", ls="--", lw=0.8)
         ax.set(title=attack, xlabel="attack step", ylim=(-0.03, 1.03))
         ax.grid(alpha=0.3)

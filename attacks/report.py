@@ -12,7 +12,15 @@ from pathlib import Path
 
 from attacks.judges.agreement import add_confusion, agreement
 from attacks.plots import plot_effort, plot_ratios, plot_utility_harm
-from attacks.scorecard import compare, examples_effort, headline_cost, score_run, trials_effort, worst_case
+from attacks.scorecard import (
+    compare,
+    examples_effort,
+    headline_cost,
+    score_run,
+    trials_effort,
+    tuning_role,
+    worst_case,
+)
 from attacks.utility import utility_change
 from train.run_dir import atomic_write_json, atomic_write_text
 
@@ -32,7 +40,8 @@ def judge_agreement(results: list[dict]) -> dict | None:
 def build_report(results: list[dict], *, tau: float, meta: dict, eps: float | None = None,
                  utility: dict | None = None, search: dict | None = None) -> dict:
     base, treated = meta.get("targets", {}).get("base", "base"), meta.get("targets", {}).get("treated", "hardened")
-    scored = [score_run(r, tau, eps) for r in results]
+    validation = list(meta.get("validation_attacks") or [])
+    scored = [score_run(r, tau, eps) | {"role": tuning_role(r["attack"], validation)} for r in results]
     util = dict(utility or {})
     if base in util and treated in util:
         util["change"] = utility_change(util[base], util[treated])
@@ -43,6 +52,7 @@ def build_report(results: list[dict], *, tau: float, meta: dict, eps: float | No
         text += f", utility {change['headline_percent']:+.1f}% ({change['headline_metric']})"
     split = {s: sorted({r["attack"] for r in scored if r["split"] == s and r["ladder_of"] in (None, r["attack"])})
              for s in ("train", "heldout")}
+    split["validation"] = sorted({r["attack"] for r in scored if r["role"] == "validation"})
     return {
         **meta, "targets": {"base": base, "treated": treated}, "threshold": tau, "utility_eps": eps,
         "headline": {"text": text, "cost": cost, "utility": change or None},
@@ -79,7 +89,8 @@ def _effort_lines(report: dict, base: str, treated: str) -> list[str]:
         r = row.get("ratios")
         cells = [r[m]["display"] for m in ("steps_to_threshold", "flops_to_threshold", "seconds_to_threshold",
                                            "harm_auc", "asr_final")] if r else ["(one side only)"] * 5
-        lines.append(f"| {row['attack']} | {row['split']} | " + " | ".join(cells) + " |")
+        part = row["split"] + (", validation" if row.get("role") == "validation" else "")
+        lines.append(f"| {row['attack']} | {part} | " + " | ".join(cells) + " |")
     effort = report["effort"]
     lines += ["", "Cost ratios above 1 mean the attacker pays more against the treated model; `>=` marks a lower "
               "bound (the treated side was censored at the budget), `<=` an upper bound, `?` both censored.", ""]
@@ -128,6 +139,10 @@ def render_markdown(report: dict) -> str:
     lines += ["## Held-out attacks", "",
               f"Held out (outside what a defense may simulate): {', '.join(split['heldout']) or 'none'}.  ",
               f"Train part (a defense may have trained against these): {', '.join(split['train']) or 'none'}.", ""]
+    if split.get("validation"):
+        lines += [f"Validation (the defense was tuned against these; the headline and the worst case leave them "
+                  f"out): {', '.join(split['validation'])}. Every other attack is a test attack tuning never saw.",
+                  ""]
     for warning in report.get("split_warnings") or []:
         lines.append(f"- Warning: {warning} (attacks it could produce are counted as train).")
     if report.get("split_warnings"):

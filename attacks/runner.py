@@ -73,6 +73,18 @@ def prepare_attacks(cfg, attacks: list, defenses: list = ()) -> tuple[AttackSpac
     return space, warnings
 
 
+def validation_attacks(cfg, attacks: list) -> list[str]:
+    """`effort.validation_attacks`: the attacks a defense was tuned against (each must be in this run)."""
+    names = [str(n) for n in (OmegaConf.select(cfg, "effort.validation_attacks") or [])]
+    known = [a.name for a in attacks]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise KeelError(f"effort.validation_attacks: {unknown} not among this run's attacks ({', '.join(known)})")
+    if names and set(names) >= set(known):
+        log.warning("effort.validation_attacks names every attack: no test attack is left that tuning never saw")
+    return names
+
+
 def check_hygiene(cfg, data, defenses: list, attacks: list) -> dict:
     """Deduplicate evaluation prompts against every training set (attacks/hygiene.py)."""
     return deduplicate(data, training_sets(data, defenses, attacks), _plain(cfg.get("hygiene")))

@@ -68,10 +68,14 @@ def mcq_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 8) -> tup
     return correct / len(rows), correct_norm / len(rows)
 
 
-def over_refusal(model, evaluator, rows: list[dict]) -> float:
-    """Refusal rate of the evaluator's (primary) judge on benign-but-edgy prompts."""
+def over_refusal(model, evaluator, rows: list[dict], per_row: list | None = None) -> float:
+    """Refusal rate of the evaluator's (primary) judge on benign-but-edgy prompts; `per_row`, a list,
+    receives each row's 1 (refused) or 0."""
     _, verdicts = evaluator.label(model, [r["prompt"] for r in rows], desc="edgy prompts")
-    return sum(v.label == "refusal" for v in verdicts[0]) / len(rows)
+    refused = [int(v.label == "refusal") for v in verdicts[0]]
+    if per_row is not None:
+        per_row += refused
+    return sum(refused) / len(rows)
 
 
 @torch.no_grad()
@@ -111,12 +115,15 @@ def utility_probes(model, tokenizer, data, evaluator, base=None, cfg=None) -> di
     cap = cfg.get("max_prompts")
     was_training = model.training
     model.eval()
-    nll = response_nll(model, tokenizer, data.benign_eval[:cap], evaluator.config.nll_batch_size)
-    out = {"benign_nll": nll, "perplexity": math.exp(min(nll, 50.0))}
+    nll_rows: list = []
+    nll = response_nll(model, tokenizer, data.benign_eval[:cap], evaluator.config.nll_batch_size, per_row=nll_rows)
+    # Per-row figures ([summed NLL, tokens]; 1 = refused) give the study table its CIs over rows.
+    out = {"benign_nll": nll, "perplexity": math.exp(min(nll, 50.0)), "benign_nll_rows": nll_rows}
     if data.mcq and cfg.get("mcq", True):
         out["mcq_accuracy"], out["mcq_accuracy_norm"] = mcq_accuracy(model, tokenizer, data.mcq[:cap])
     if data.edgy and cfg.get("over_refusal", True):
-        out["over_refusal"] = over_refusal(model, evaluator, data.edgy[:cap])
+        out["over_refusal_rows"] = []
+        out["over_refusal"] = over_refusal(model, evaluator, data.edgy[:cap], per_row=out["over_refusal_rows"])
     if base is not None and cfg.get("kl", True):
         out["kl_to_base"] = kl_to_base(model, base, tokenizer, data.benign_eval[:cap])
     if cfg.get("lm_eval_tasks"):

@@ -15,7 +15,7 @@ CONF = Path(CONF_DIR)
 PRIMARY = sorted(p.stem for p in CONF.glob("*.yaml"))
 # Groups selected as lists (several at once) vs single-choice groups.
 LIST_GROUPS = {"defense", "attack"}
-SKIP_GROUPS = {"deepspeed", "sweep", "hydra", "launcher", "attack_space"}  # not selected via harden's defaults
+SKIP_GROUPS = {"deepspeed", "sweep", "hydra", "launcher", "attack_space", "study"}  # not selected via harden's defaults
 
 
 def group_options() -> list[tuple[str, str]]:

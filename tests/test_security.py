@@ -161,3 +161,15 @@ def test_data_errors_name_the_record_not_its_text(kind, tmp_path, monkeypatch, c
     assert ("secret-row" in err or "secret-copy" in err or "harmful.jsonl:3" in err), err
     saved = [p.read_text() for p in run.rglob("*") if p.is_file()]
     assert not any(PROMPT[:24] in text for text in [out, err, *saved]), "the prompt text was echoed"
+
+
+def test_secret_keys_are_masked_and_counts_of_tokens_are_not():
+    from train.run_dir import redact
+
+    config = {"wandb": {"api_key": "k" * 12}, "model": {"hub_token": "t" * 12, "pad_token_id": 2},
+              "judge": {"client_secret": "s" * 12, "apikey": "a" * 12}, "eval": {"max_new_tokens": 24}}
+    masked = redact(config, env={})
+    assert masked["wandb"]["api_key"] == masked["model"]["hub_token"] == "***"
+    assert masked["judge"] == {"client_secret": "***", "apikey": "***"}
+    # Numbers a run must record to be compared and resumed stay readable.
+    assert masked["eval"]["max_new_tokens"] == 24 and masked["model"]["pad_token_id"] == 2

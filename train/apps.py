@@ -78,3 +78,14 @@ def compare(cfg: DictConfig) -> None:
     print(f"keel: {len(summary['runs'])} runs compared -> {summary['out']}/compare.md")
     for pair in summary.get("head_to_head") or []:
         print(f"keel: {pair['headline']} -> {pair['out']}/report.md")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="study")
+@user_errors_exit
+def study(cfg: DictConfig) -> None:
+    from train.study import run_study
+
+    summary = run_study(cfg)
+    for name, text in summary["headlines"].items():
+        log.info("%s: %s", name, text)
+    print(f"keel: study of {len(summary['arms'])} arms + base written to {cfg.study.dir}/study.md")

@@ -25,6 +25,7 @@ COMMANDS = {
     "judge": ("train.apps:judge", "label (prompt, completion) pairs: keel judge FILE.jsonl|FILE.csv"),
     "release": ("train.release:release_main", "write the model card + sha256 manifest: keel release RUN_DIR"),
     "verify": ("train.release:verify_main", "check a checkpoint against its manifest: keel verify DIR"),
+    "study": ("train.apps:study", "arms (defense stacks) under one attack grid, side by side: keel study"),
     "compare": ("train.apps:compare", "a sweep's runs in one table + plot: keel compare RUN_DIR... [out=DIR]"),
 }
 # Commands whose first bare argument (no `=`, no leading `-`) is shorthand for an override.

@@ -53,6 +53,7 @@ from train.run_dir import (
     kill_point,
     redact,
 )
+from train.shared_base import base_records_from, eval_fingerprint, write_eval_fingerprint
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
@@ -206,8 +207,10 @@ def run_pipeline(cfg: DictConfig) -> dict:
         check_defenses(defenses, ds)  # e.g. an inner-loop defense under ZeRO-3: refused before any load
         use_deepspeed(attacks, ds)
         space, split_warnings = runner.prepare_attacks(cfg, attacks, defenses)  # train / held-out part
+        validation = runner.validation_attacks(cfg, attacks)  # tuned against: kept out of the headline
         data = load_data(cfg.data)  # before the model: bad data fails in a second, not after a 16 GB load
         hygiene = runner.check_hygiene(cfg, data, defenses, attacks)  # eval prompts vs every training set
+        fingerprint = write_eval_fingerprint(run, data) if lead else eval_fingerprint(data)
         # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
         args = hardening_args_first(cfg.harden, str(run.trainer), ds)
         log.info("loading model %s", cfg.model.get("name", cfg.model.get("path")))
@@ -225,8 +228,16 @@ def run_pipeline(cfg: DictConfig) -> dict:
             kill_point("attack_done")
             tracker.log_curve(record)
 
+        done = run.finished_results()
+        source = cfg.run.get("base_results_from")
+        for record in base_records_from(source, config, fingerprint) if source else []:
+            key = f"{record['target']}/{record['attack']}/seed{record['seed']}"
+            if key not in done:
+                if lead:
+                    run.add_result(record)
+                done[key] = record
         targets = {"base": model, "hardened": hardened}
-        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
+        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=done, store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []))
         utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base")
         search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)  # off by default
@@ -237,6 +248,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
             "defenses": hardening.get("defenses") or [d.describe() for d in defenses],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
+            "validation_attacks": validation, "base_results_from": source,
             "data": data.summary() | {"sources": data.sources},
             "hardening": {k: v for k, v in hardening.items() if k not in ("log_history", "defenses")},
             "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},

@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -34,7 +35,9 @@ from train import KeelError
 
 KILL_ENV = "KEEL_TEST_KILL_AT"
 _kill_hits: Counter = Counter()
-SECRET_KEYS = ("api_key", "apikey", "token", "password", "secret", "credential")
+# A key is secret when its last word (split on _ and -) is one of these: hub_token, api_key, client_secret,
+# but not max_new_tokens or pad_token_id (whose values runs must record to be compared and resumed).
+SECRET_WORDS = ("apikey", "token", "password", "passwd", "secret", "credential", "credentials")
 SECRET_ENV = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -137,6 +140,12 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return records
 
 
+def secret_key(key: str) -> bool:
+    """Whether a config key names a secret: its last word is a secret word, or it ends in `api_key`."""
+    words = re.split(r"[_\-]+", key.lower())
+    return words[-1] in SECRET_WORDS or words[-2:] == ["api", "key"]
+
+
 def redact(node: Any, env: dict[str, str] | None = None) -> Any:
     """A copy of a config container with secrets masked: values under secret-looking keys, and any string
     holding the value of a secret-looking environment variable (WANDB_API_KEY, OPENAI_API_KEY, HF_TOKEN...)."""
@@ -148,7 +157,7 @@ def redact(node: Any, env: dict[str, str] | None = None) -> Any:
             return {k: scrub(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [scrub(v) for v in value]
-        if value and any(s in key.lower() for s in SECRET_KEYS):
+        if value and secret_key(key):
             return "***"
         if isinstance(value, str) and any(s in value for s in secrets):
             return "***"

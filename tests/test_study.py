@@ -1,0 +1,161 @@
+"""`keel study` (train/study.py): arms under one grid, the base attacked once and shared
+(train/shared_base.py), validation attacks kept out of the headline, and the side-by-side table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from tests.conftest import TINY_OVERRIDES, compose_config
+from train import KeelError
+from train.cli import CONF_DIR, main
+from train.run_dir import read_jsonl
+from train.shared_base import EVAL_SETS_FILE, base_records_from
+from train.study import arm_overrides, check_study, mean_ci, token_mean_ci, wilson
+
+SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
+         "eval.max_prompts=6", "eval.max_new_tokens=6", "utility.max_prompts=6", "budget.seeds=[0,1]",
+         "attack=[full_ft,lora]", "effort.validation_attacks=[lora]"]
+
+
+# Replacing the durability arms: delete the node, then add the new one (a plain `study.arms=` merges).
+ARMS = ["~study.arms", "+study.arms={sft:['defense=[refusal_sft]'],stack:['defense=[refusal_sft,deep_alignment]']}"]
+
+
+def _list(items: list[str]) -> str:
+    return "[" + ",".join(f"'{item}'" for item in items) + "]"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study") / "s"
+    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={root}", "study.baseline=sft", *ARMS])
+    assert code == 0
+    return root
+
+
+def test_later_arms_take_the_base_attacks_of_the_first(study):
+    first = {(r["attack"], r["seed"]): r for r in read_jsonl(study / "sft" / "results.jsonl") if r["target"] == "base"}
+    taken = [r for r in read_jsonl(study / "stack" / "results.jsonl") if r["target"] == "base"]
+    assert len(first) == len(taken) == 4  # 2 attacks x 2 seeds, attacked once
+    for r in taken:
+        assert r["extra"]["taken_from"] == str(study / "sft")
+        assert r["curve"] == first[(r["attack"], r["seed"])]["curve"]
+    report = json.loads((study / "stack" / "report.json").read_text())
+    assert report["base_results_from"] == str(study / "sft")
+    stack_hardened = [r for r in read_jsonl(study / "stack" / "results.jsonl") if r["target"] == "hardened"]
+    assert len(stack_hardened) == 4 and not any("taken_from" in r.get("extra", {}) for r in stack_hardened)
+
+
+def test_validation_attacks_stay_out_of_the_headline(study):
+    report = json.loads((study / "sft" / "report.json").read_text())
+    assert report["split"]["validation"] == ["lora"]
+    assert report["headline"]["cost"]["attacks"] == ["full_ft"]
+    assert "test attacks only" in report["headline"]["cost"]["scope"]
+    assert {r["attack"]: r["role"] for r in report["comparison"]} == {"full_ft": "test", "lora": "validation"}
+    assert "Validation (the defense was tuned against these" in (study / "sft" / "report.md").read_text()
+    pair = json.loads((study / "stack_vs_sft" / "report.json").read_text())
+    assert pair["validation_attacks"] == ["lora"] and pair["headline"]["cost"]["attacks"] == ["full_ft"]
+
+
+def test_study_table_reads_every_arm_and_ratio(study):
+    summary = json.loads((study / "study.json").read_text())
+    assert summary["arms"] == ["sft", "stack"] and summary["baseline"] == "sft"
+    assert [(a["attack"], a["role"]) for a in summary["attacks"]] == [("full_ft", "test"), ("lora", "validation")]
+    stack = json.loads((study / "stack" / "report.json").read_text())
+    runs = [r for r in stack["runs"] if r["target"] == "hardened" and r["attack"] == "full_ft"]
+    cell = summary["attacks"][0]["metrics"]["harm_auc"]["stack"]
+    assert cell["values"] == [r["harm_auc"] for r in sorted(runs, key=lambda r: r["seed"])]
+    assert cell["mean"] == pytest.approx(np.mean(cell["values"]))
+    steps = summary["attacks"][0]["metrics"]["steps_to_threshold"]["stack"]
+    examples = summary["attacks"][0]["metrics"]["examples_to_threshold"]["stack"]
+    batch = next(a["batch_size"] for a in stack["attacks"] if a["name"] == "full_ft")
+    assert examples["values"] == [v * batch for v in steps["values"]]
+    pair = json.loads((study / "stack_vs_sft" / "report.json").read_text())
+    expected = next(r for r in pair["comparison"] if r["attack"] == "full_ft")["ratios"]["harm_auc"]["display"]
+    assert summary["attacks"][0]["metrics"]["harm_auc"]["stack/sft"] == expected
+    util = summary["utility"]["stack"]
+    lo, hi = util["benign_nll_ci"]
+    assert lo <= util["benign_nll"] <= hi and len(util["benign_nll_rows"]) == 6
+    summed, tokens = map(sum, zip(*util["benign_nll_rows"]))
+    assert summed / tokens == pytest.approx(util["benign_nll"])  # the rows are the probe's own figures
+    assert len(util["over_refusal_rows"]) == 6 and np.mean(util["over_refusal_rows"]) == util["over_refusal"]
+    text = (study / "study.md").read_text()
+    assert (study / "study.png").stat().st_size > 10_000 and "![ASR vs attack step, every arm](study.png)" in text
+    assert "## Validation attacks" in text and "## Test attacks" in text and "stack/sft" in text
+
+
+def test_resuming_a_finished_study_reruns_nothing(study, capsys):
+    before = {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
+    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={study}", "study.baseline=sft", *ARMS])
+    assert code == 0
+    assert before == {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
+
+
+def test_base_attacks_from_a_run_with_other_settings_are_refused(study, tmp_path):
+    config = yaml.safe_load((study / "stack" / "config.yaml").read_text())
+    fingerprint = json.loads((study / "stack" / EVAL_SETS_FILE).read_text())
+    assert len(base_records_from(study / "sft", config, fingerprint)) == 4  # defense/harden may differ
+    other = {**config, "eval": {**config["eval"], "max_new_tokens": 99}}
+    with pytest.raises(KeelError, match=r"run.base_results_from: .*eval.max_new_tokens: 6 -> 99"):
+        base_records_from(study / "sft", other, fingerprint)
+    with pytest.raises(KeelError, match="evaluated on other rows of harmful_eval"):
+        base_records_from(study / "sft", config, {**fingerprint, "harmful_eval": "0" * 64})
+    bare = tmp_path / "bare"
+    shutil.copytree(study / "sft", bare)
+    (bare / EVAL_SETS_FILE).unlink()
+    with pytest.raises(KeelError, match="no eval_sets.json there"):
+        base_records_from(bare, config, fingerprint)
+
+
+def test_bad_study_options_fail_in_one_line(tmp_path, capsys):
+    def fails(*args: str) -> str:
+        with pytest.raises(SystemExit, match="2"):
+            main(list(args))
+        return capsys.readouterr().err
+
+    assert "study.baseline: 'nope' is not an arm (refusal_sft, stack)" in fails(
+        "study", f"study.dir={tmp_path}", "study.baseline=nope")
+    assert "study.arms: 'base' names the untouched model" in fails(
+        "study", f"study.dir={tmp_path}", "~study.arms", "+study.arms={base:['preset=ci']}", "study.baseline=null")
+    assert "effort.validation_attacks: ['nope'] not among this run's attacks (full_ft)" in fails(
+        "harden", *TINY_OVERRIDES, f"run.dir={tmp_path / 'r'}", "effort.validation_attacks=[nope]")
+
+
+def test_confidence_intervals():
+    mean, ci = mean_ci([10.0, 20.0, 30.0], 2000, 0)
+    assert mean == 20.0 and 10.0 <= ci[0] < 20.0 < ci[1] <= 30.0
+    assert mean_ci([5.0], 100, 0) == (5.0, None)
+    lo, hi = wilson(0, 24)
+    assert lo == 0.0 and 0.1 < hi < 0.16  # the rule of three, roughly: 0 of 24 still allows ~14%
+    lo, hi = wilson(12, 24)
+    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
+    rows = [[10.0, 5], [2.0, 1], [30.0, 10]]  # token-weighted: 42/16, not the mean of row means
+    lo, hi = token_mean_ci(rows, 2000, 0)
+    assert lo <= 42 / 16 <= hi and token_mean_ci(rows[:1], 10, 0) is None
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (Path(CONF_DIR) / "study").glob("*.yaml")))
+def test_every_arm_of_every_shipped_study_composes(name, tmp_path):
+    """Each arm's overrides compose to a harden config with its attacks, held out from what it trains on."""
+    from attacks.runner import prepare_attacks, validation_attacks
+    from train.pipeline import build_named
+
+    cfg = compose_config("study", [f"study={name}", f"study.dir={tmp_path}"])
+    arms = check_study(cfg)
+    grids = []
+    for i, arm in enumerate(arms):
+        harden = compose_config("harden", arm_overrides(cfg, arm, arms[0] if i else None))
+        assert harden.run.dir == str(tmp_path / arm)
+        attacks = build_named(harden.attack, "attack")
+        prepare_attacks(harden, attacks, build_named(harden.defense, "defense"))
+        validation = validation_attacks(harden, attacks)
+        grids.append(sorted((a.name, a.split, json.dumps(a.describe(), sort_keys=True)) for a in attacks))
+        test = [a for a in attacks if a.name not in validation]
+        assert test and all(a.split == "heldout" for a in attacks), arm
+    assert all(g == grids[0] for g in grids), "every arm must face the same attack grid"
