@@ -15,7 +15,7 @@ import time
 
 import torch
 from datasets import Dataset
-from transformers import TrainerCallback, set_seed
+from transformers import TrainerCallback, TrainerState, set_seed
 from trl import SFTConfig, SFTTrainer
 
 from attacks.base import Attack, AttackResult
@@ -31,8 +31,10 @@ DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
 class CurveCallback(TrainerCallback):
     """Evaluates the model at step 0 and every `eval_every` steps; training time excludes evaluation."""
 
-    def __init__(self, evaluator, eval_every: int, progress: bool, system: str | None = None):
+    def __init__(self, evaluator, eval_every: int, progress: bool, system: str | None = None,
+                 stop_at_asr: float | None = None):
         self.evaluator, self.eval_every, self.progress, self.system = evaluator, eval_every, progress, system
+        self.stop_at_asr = stop_at_asr
         self.curve: list[dict] = []
         self._eval_seconds = 0.0
         self._start = 0.0
@@ -46,13 +48,21 @@ class CurveCallback(TrainerCallback):
         point["train_seconds"] = time.perf_counter() - self._start - self._eval_seconds
         self.curve.append(point)
 
+    def _broken(self) -> bool:
+        return self.stop_at_asr is not None and self.curve[-1]["asr"] >= self.stop_at_asr
+
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         self._start = time.perf_counter()
+        if self.curve:  # step 0 was measured before training began (stop_at_asr): its clock starts now
+            self._eval_seconds = 0.0
+            return
         self._measure(model, state)
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.eval_every == 0 or state.global_step >= state.max_steps:
             self._measure(model, state)
+            control.should_training_stop = control.should_training_stop or self._broken()
+        return control
 
 
 class AttackTrainer(SFTTrainer):
@@ -99,8 +109,10 @@ class FineTuneAttack(Attack):
                  data: str = "harmful", examples: int = 64, steps: int = 40, batch_size: int = 4,
                  lr: float = 5e-5, optimizer: str = "adamw", schedule: str = "constant",
                  warmup_ratio: float = 0.1, weight_decay: float = 0.0, eval_every: int = 10,
-                 max_length: int = 256, trainer: dict | None = None):
+                 max_length: int = 256, trainer: dict | None = None, stop_at_asr: float | None = None):
         super().__init__(name, split, seeds)
+        if stop_at_asr is not None and not 0.0 <= float(stop_at_asr) <= 1.0:
+            raise KeelError(f"attack.{self.name}.stop_at_asr: must be in [0, 1] or null, got {stop_at_asr}")
         if data not in DATA_SOURCES:
             raise KeelError(f"attack.{self.name}.data: '{data}' is not one of {', '.join(DATA_SOURCES)}")
         for opt, value in (("steps", steps), ("batch_size", batch_size), ("examples", examples),
@@ -114,6 +126,15 @@ class FineTuneAttack(Attack):
         self.warmup_ratio, self.weight_decay = warmup_ratio, weight_decay
         self.eval_every, self.max_length = int(eval_every), int(max_length)
         self.trainer = dict(trainer or {})
+        # Stop once an evaluation reaches this ASR (a rational attacker keeps the broken model): steps to
+        # threshold stay exact, and scoring carries the last ASR over the skipped evaluations (score_run).
+        self.stop_at_asr = None if stop_at_asr is None else float(stop_at_asr)
+
+    def describe(self) -> dict:
+        options = super().describe()
+        if options.get("stop_at_asr") is None:  # unset: the options (and so finished records) read as before
+            options.pop("stop_at_asr", None)
+        return options
 
     # -- what differs between recipes -------------------------------------------------------------
     def prepare_model(self, model):
@@ -177,7 +198,12 @@ class FineTuneAttack(Attack):
         attacked.train()
         flops = self.flops_per_token(attacked)  # before ZeRO-3 shards the weights (numel() 0 after)
         system = self.eval_system(data)
-        callback = CurveCallback(evaluator, self.eval_every, progress, system)
+        callback = CurveCallback(evaluator, self.eval_every, progress, system, self.stop_at_asr)
+        if self.stop_at_asr is not None:  # measure step 0 first: a model broken before any step needs no attack
+            callback.on_train_begin(None, TrainerState(), None, model=attacked)
+            if callback._broken():
+                del attacked
+                return self._result(target, seed, callback, flops, len(records), system)
         with tempfile.TemporaryDirectory(prefix="keel-attack-") as tmp:
             args = SFTConfig(**{
                 "output_dir": tmp, "max_steps": self.steps,
@@ -193,6 +219,13 @@ class FineTuneAttack(Attack):
                                  processing_class=tokenizer, callbacks=[callback], attack=self)
             trainer.train()
         del trainer, attacked
+        return self._result(target, seed, callback, flops, len(records), system)
+
+    def _result(self, target: str, seed: int, callback: CurveCallback, flops: float, examples: int,
+                system: str | None) -> AttackResult:
+        extra = {"eval_system": system} if system else {}
+        if callback.curve[-1]["step"] < self.steps:  # stopped at stop_at_asr
+            extra["stopped_at"] = callback.curve[-1]["step"]
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,
                             config=self.describe(), curve=callback.curve, flops_per_token=flops,
-                            examples=len(records), extra={"eval_system": system} if system else {})
+                            examples=examples, extra=extra)

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from attacks.metrics import (
     Censored,
+    carry_forward,
     compute_to_threshold,
     examples_to_threshold,
     harm_auc,
@@ -29,6 +30,9 @@ def score_run(result: dict, tau: float, eps: float | None = None) -> dict:
     """Effort, harm and utility figures of one attack run (one target, one attack, one seed)."""
     curve = sorted(result["curve"], key=lambda p: p["step"])
     flops, seconds = compute_to_threshold(curve, tau, result.get("flops_per_token", 0.0))
+    if result.get("extra", {}).get("stopped_at") is not None:  # stopped once broken: complete it to T
+        config = result["config"]
+        curve = carry_forward(curve, int(config["steps"]), int(config["eval_every"]))
     nll0, nll1 = curve[0].get("benign_nll", math.nan), curve[-1].get("benign_nll", math.nan)
     row = {
         "target": result["target"], "attack": result["attack"], "recipe": result["recipe"],

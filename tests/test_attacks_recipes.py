@@ -161,3 +161,49 @@ def test_orthogonalized_weights_equal_the_hooked_model_and_leave_the_head(tiny_m
     unchanged = {n for n, p in edited.named_parameters() if n != "lm_head.weight"} - set(names)
     original = dict(tiny_model.named_parameters())
     assert all(torch.equal(dict(edited.named_parameters())[n], original[n]) for n in unchanged)
+
+
+class _FixedEvaluator:
+    """Answers harm() with the next ASR of a fixed sequence (and a benign NLL of 1)."""
+
+    def __init__(self, asrs: list[float]):
+        self.asrs, self.calls = list(asrs), 0
+
+    def harm(self, model, system=None):
+        self.calls += 1
+        return {"asr": self.asrs.pop(0), "refusal": 0.0, "incoherent": 0.0, "n": 4, "samples": []}
+
+    def benign_nll(self, model):
+        return 1.0
+
+
+def test_stop_at_asr_stops_training_at_the_first_broken_evaluation(tiny_model, tokenizer, data):
+    from attacks.scorecard import score_run
+
+    attack = FullFineTune(**{**FAST, "steps": 8, "eval_every": 2}, stop_at_asr=0.5)
+    evaluator = _FixedEvaluator([0.0, 0.25, 0.75, 0.0, 0.0])  # steps 0, 2, 4 (then it must stop)
+    result = attack.run(tiny_model, tokenizer, data, evaluator, seed=0, target="base", progress=False)
+    assert [p["step"] for p in result.curve] == [0, 2, 4] and evaluator.calls == 3
+    assert result.extra["stopped_at"] == 4 and result.config["stop_at_asr"] == 0.5
+    row = score_run(result.as_dict(), tau=0.5)
+    assert row["steps_to_threshold"]["value"] == 4
+    assert row["harm_auc"] == pytest.approx((0.0 + 0.25 + 0.75 * 3) / 5)  # 6 and 8 hold the broken model's ASR
+    assert row["asr_final"] == 0.75
+
+
+def test_stop_at_asr_trains_nothing_on_a_model_broken_before_any_step(tiny_model, tokenizer, data):
+    before = {n: p.clone() for n, p in tiny_model.named_parameters()}
+    attack = FullFineTune(**FAST, stop_at_asr=0.5)
+    result = attack.run(tiny_model, tokenizer, data, _FixedEvaluator([0.9]), seed=0, target="base", progress=False)
+    assert [p["step"] for p in result.curve] == [0] and result.extra["stopped_at"] == 0
+    assert all(torch.equal(p, before[n]) for n, p in tiny_model.named_parameters())
+    unbroken = FullFineTune(**FAST, stop_at_asr=0.5)  # never broken: the whole budget, step 0 measured once
+    evaluator = _FixedEvaluator([0.0, 0.25])
+    result = unbroken.run(tiny_model, tokenizer, data, evaluator, seed=0, target="base", progress=False)
+    assert [p["step"] for p in result.curve] == [0, 2] and "stopped_at" not in result.extra and evaluator.calls == 2
+
+
+def test_stop_at_asr_is_checked_and_absent_from_options_when_unset():
+    assert "stop_at_asr" not in FullFineTune(**FAST).describe()  # finished records keep matching
+    with pytest.raises(KeelError, match=r"attack.full_ft.stop_at_asr: must be in \[0, 1\] or null, got 1.5"):
+        FullFineTune(**FAST, stop_at_asr=1.5)

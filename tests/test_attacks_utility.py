@@ -70,7 +70,8 @@ def test_utility_probes_and_change(tiny_model, tokenizer, data):
                           EvalConfig(max_new_tokens=4, max_prompts=4))
     probes = utility_probes(tiny_model, tokenizer, data, evaluator, base=tiny_model, cfg={"max_prompts": 3})
     assert set(probes) == {"benign_nll", "perplexity", "mcq_accuracy", "mcq_accuracy_norm", "over_refusal",
-                           "kl_to_base"} and probes["kl_to_base"] == 0.0
+                           "kl_to_base", "benign_nll_rows", "over_refusal_rows"} and probes["kl_to_base"] == 0.0
+    assert len(probes["benign_nll_rows"]) == len(probes["over_refusal_rows"]) == 3  # per row, for CIs
     change = utility_change({"mcq_accuracy": 0.5, "perplexity": 10.0, "over_refusal": 0.0},
                             {"mcq_accuracy": 0.4, "perplexity": 12.0, "over_refusal": 0.25})
     assert change["headline_metric"] == "mcq_accuracy" and change["headline_percent"] == pytest.approx(-20.0)

@@ -48,7 +48,7 @@ def test_report_files_headline_and_sections(tmp_path):
     for name in ("report.json", "report.md", "effort.png", "effort_ratios.png", "utility_harm.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     on_disk = json.loads((tmp_path / "report.json").read_text())
-    assert on_disk["split"] == {"train": ["full_ft"], "heldout": ["lora"]}
+    assert on_disk["split"] == {"train": ["full_ft"], "heldout": ["lora"], "validation": []}
     head = on_disk["headline"]
     assert head["cost"]["scope"] == "heldout" and head["cost"]["bound"] == "exact"
     assert head["cost"]["ratio"] == pytest.approx((30 + 40 + 30) / (10 + 20 + 10))

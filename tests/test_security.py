@@ -173,3 +173,5 @@ def test_secret_keys_are_masked_and_counts_of_tokens_are_not():
     assert masked["judge"] == {"client_secret": "***", "apikey": "***"}
     # Numbers a run must record to be compared and resumed stay readable.
     assert masked["eval"]["max_new_tokens"] == 24 and masked["model"]["pad_token_id"] == 2
+    assert redact({"+wandb.api_key": "k" * 12, "eval.max_new_tokens": 8}, env={}) == {
+        "+wandb.api_key": "***", "eval.max_new_tokens": 8}  # dotted command-line overrides too

@@ -35,7 +35,7 @@ from train import KeelError
 
 KILL_ENV = "KEEL_TEST_KILL_AT"
 _kill_hits: Counter = Counter()
-# A key is secret when its last word (split on _ and -) is one of these: hub_token, api_key, client_secret,
+# A key is secret when its last word (split on anything but letters and digits) is one of these: hub_token, api_key, client_secret,
 # but not max_new_tokens or pad_token_id (whose values runs must record to be compared and resumed).
 SECRET_WORDS = ("apikey", "token", "password", "passwd", "secret", "credential", "credentials")
 SECRET_ENV = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
@@ -142,7 +142,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 def secret_key(key: str) -> bool:
     """Whether a config key names a secret: its last word is a secret word, or it ends in `api_key`."""
-    words = re.split(r"[_\-]+", key.lower())
+    words = re.split(r"[^a-z0-9]+", key.lower())  # also `+wandb.api_key` as a command-line override
     return words[-1] in SECRET_WORDS or words[-2:] == ["api", "key"]
 
 
