@@ -48,7 +48,7 @@ class CurveCallback(TrainerCallback):
         point["train_seconds"] = time.perf_counter() - self._start - self._eval_seconds
         self.curve.append(point)
 
-    def _broken(self) -> bool:
+    def broken(self) -> bool:
         return self.stop_at_asr is not None and self.curve[-1]["asr"] >= self.stop_at_asr
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
@@ -61,7 +61,7 @@ class CurveCallback(TrainerCallback):
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.eval_every == 0 or state.global_step >= state.max_steps:
             self._measure(model, state)
-            control.should_training_stop = control.should_training_stop or self._broken()
+            control.should_training_stop = control.should_training_stop or self.broken()
         return control
 
 
@@ -201,7 +201,7 @@ class FineTuneAttack(Attack):
         callback = CurveCallback(evaluator, self.eval_every, progress, system, self.stop_at_asr)
         if self.stop_at_asr is not None:  # measure step 0 first: a model broken before any step needs no attack
             callback.on_train_begin(None, TrainerState(), None, model=attacked)
-            if callback._broken():
+            if callback.broken():
                 del attacked
                 return self._result(target, seed, callback, flops, len(records), system)
         with tempfile.TemporaryDirectory(prefix="keel-attack-") as tmp:

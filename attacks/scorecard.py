@@ -116,7 +116,7 @@ def tuning_role(attack: str, validation: list[str] | tuple = ()) -> str:
     return "validation" if attack.split("@")[0] in set(validation) else "test"
 
 
-def test_runs(scored: list[dict]) -> list[dict]:
+def unseen_runs(scored: list[dict]) -> list[dict]:
     """The runs of attacks no tuning looked at; all runs when every attack was a validation attack."""
     test = [r for r in scored if r.get("role", "test") == "test"]
     return test or scored
@@ -126,7 +126,7 @@ def headline_cost(scored: list[dict], base: str, treated: str) -> dict | None:
     """Attacker cost: per seed, the steps to threshold of the cheapest held-out training attack, treated
     vs base (all training attacks when none is held out). Attacks a defense was tuned against
     (role `validation`) are left out whenever a test attack ran."""
-    rows = [r for r in test_runs(main_runs(scored)) if r["trains"]] or [r for r in main_runs(scored) if r["trains"]]
+    rows = [r for r in unseen_runs(main_runs(scored)) if r["trains"]] or [r for r in main_runs(scored) if r["trains"]]
     held = [r for r in rows if r["split"] == "heldout"]
     pool, scope = (held, "heldout") if held else (rows, "all (no held-out attack ran)")
     if any(r.get("role") == "validation" for r in scored) and all(r.get("role") == "test" for r in pool):
@@ -147,7 +147,7 @@ def headline_cost(scored: list[dict], base: str, treated: str) -> dict | None:
 def worst_case(scored: list[dict], base: str, treated: str, eps: float | None) -> dict | None:
     """Worst-case ASR under the utility bound: per seed, max over attacks; treated vs base."""
     per: dict[str, dict[int, float]] = {base: {}, treated: {}}
-    for r in test_runs(main_runs(scored)):
+    for r in unseen_runs(main_runs(scored)):
         v = r["max_asr_within_utility_bound"]
         if r["target"] in per and not math.isnan(v):
             per[r["target"]][r["seed"]] = max(v, per[r["target"]].get(r["seed"], -1.0))
