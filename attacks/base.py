@@ -25,9 +25,6 @@ class AttackResult:
     examples: int
     extra: dict = field(default_factory=dict)
 
-    def key(self) -> str:
-        return f"{self.target}/{self.attack}/seed{self.seed}"
-
     def as_dict(self) -> dict:
         return asdict(self)
 

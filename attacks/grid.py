@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from attacks.base import Attack
+from train.run_dir import result_key
 
 log = logging.getLogger("keel")
 
@@ -66,7 +67,7 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
     for attack in expand_grid(attacks, ladder, data):
         for seed in attack.seeds:
             for target, model in targets.items():
-                key = f"{target}/{attack.name}/seed{seed}"
+                key = result_key(target, attack.name, seed)
                 if key in done and same_config(done[key], attack):
                     log.info("skip %s (finished earlier)", key)
                     records.append(done[key])

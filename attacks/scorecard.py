@@ -126,7 +126,7 @@ def headline_cost(scored: list[dict], base: str, treated: str) -> dict | None:
     """Attacker cost: per seed, the steps to threshold of the cheapest held-out training attack, treated
     vs base (all training attacks when none is held out). Attacks a defense was tuned against
     (role `validation`) are left out whenever a test attack ran."""
-    rows = [r for r in unseen_runs(main_runs(scored)) if r["trains"]] or [r for r in main_runs(scored) if r["trains"]]
+    rows = unseen_runs([r for r in main_runs(scored) if r["trains"]])
     held = [r for r in rows if r["split"] == "heldout"]
     pool, scope = (held, "heldout") if held else (rows, "all (no held-out attack ran)")
     if any(r.get("role") == "validation" for r in scored) and all(r.get("role") == "test" for r in pool):

@@ -52,6 +52,7 @@ from train.run_dir import (
     finishes_run,
     kill_point,
     redact,
+    result_key,
 )
 from train.shared_base import base_records_from, eval_fingerprint, write_eval_fingerprint
 from train.tracking import Tracker
@@ -231,7 +232,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         done = run.finished_results()
         source = cfg.run.get("base_results_from")
         for record in base_records_from(source, config, fingerprint) if source else []:
-            key = f"{record['target']}/{record['attack']}/seed{record['seed']}"
+            key = result_key(record["target"], record["attack"], record["seed"])
             if key not in done:
                 if lead:
                     run.add_result(record)

@@ -140,6 +140,11 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return records
 
 
+def result_key(target: str, attack: str, seed: int) -> str:
+    """The key of one finished attack run in results.jsonl: `<target>/<attack>/seed<seed>`."""
+    return f"{target}/{attack}/seed{seed}"
+
+
 def secret_key(key: str) -> bool:
     """Whether a config key names a secret: its last word is a secret word, or it ends in `api_key`."""
     words = re.split(r"[^a-z0-9]+", key.lower())  # also `+wandb.api_key` as a command-line override
@@ -244,8 +249,8 @@ class RunDir:
         return any(p.exists() for p in (self.trainer, self.hardening, self.checkpoint, self.results))
 
     def finished_results(self) -> dict[str, dict]:
-        """Finished attack runs by key (target/attack/seed); the last record of a key wins."""
-        return {f"{r['target']}/{r['attack']}/seed{r['seed']}": r for r in read_jsonl(self.results)}
+        """Finished attack runs by key (result_key); the last record of a key wins."""
+        return {result_key(r["target"], r["attack"], r["seed"]): r for r in read_jsonl(self.results)}
 
     def add_result(self, record: dict) -> None:
         append_jsonl(self.results, record)

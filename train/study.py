@@ -18,7 +18,6 @@ against, `effort.validation_attacks`) apart from test attacks:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -64,23 +63,19 @@ def run_study(cfg: DictConfig) -> dict:
 
     arms = check_study(cfg)
     study_dir = Path(cfg.study.dir)
-    seconds = {}
+    seconds, reports = {}, {}
     for i, arm in enumerate(arms):
         overrides = arm_overrides(cfg, arm, arms[0] if i else None)
         log.info("study %s: arm %s (%d/%d): keel harden %s", cfg.study.name, arm, i + 1, len(arms),
                  " ".join(overrides))
         t0 = time.perf_counter()
-        run_pipeline(compose(config_name="harden", overrides=overrides))
+        reports[arm] = run_pipeline(compose(config_name="harden", overrides=overrides))
         seconds[arm] = time.perf_counter() - t0
-    pairs = {}
     baseline = cfg.study.get("baseline")
-    for arm in arms:
-        if baseline and arm != baseline:
-            out = study_dir / f"{arm}_vs_{baseline}"
-            head_to_head(study_dir / baseline, study_dir / arm, out)
-            pairs[arm] = out
-    summary = summarize(study_dir, arms, baseline, pairs, seconds, cfg.bootstrap)
-    plot_arms(study_dir, arms, summary["threshold"])
+    pairs = {arm: head_to_head(study_dir / baseline, study_dir / arm, study_dir / f"{arm}_vs_{baseline}")
+             for arm in arms if baseline and arm != baseline}
+    summary = summarize(study_dir.name, reports, baseline, pairs, seconds, cfg.bootstrap)
+    plot_arms(study_dir / "study.png", reports, summary["threshold"])
     atomic_write_json(study_dir / "study.json", summary)
     atomic_write_text(study_dir / "study.md", render_study(summary))
     return summary
@@ -89,43 +84,39 @@ def run_study(cfg: DictConfig) -> dict:
 ARM_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
 
-def plot_arms(study_dir: Path, arms: list[str], tau: float) -> Path:
+def plot_arms(path: Path, reports: dict[str, dict], tau: float) -> Path:
     """study.png: ASR vs attack step, every attack and seed, base in red and each arm in its own color."""
     from attacks.plots import plot_effort
-    from train.run_dir import read_jsonl
 
-    first = [r for r in read_jsonl(study_dir / arms[0] / "results.jsonl") if r["target"] == "base"]
-    records = list({(r["attack"], r["seed"]): r for r in first}.values())
-    for arm in arms:
-        hardened = {(r["attack"], r["seed"]): r for r in read_jsonl(study_dir / arm / "results.jsonl")
-                    if r["target"] == "hardened"}  # the last record of a key wins, as in the run itself
-        records += [{**r, "target": arm} for r in hardened.values()]
+    arms = list(reports)
+    records = [c for c in reports[arms[0]]["curves"] if c["target"] == "base"]
+    for arm, report in reports.items():
+        records += [{**c, "target": arm} for c in report["curves"] if c["target"] == "hardened"]
     palette = {"base": "tab:red"} | dict(zip(arms, ARM_COLORS))
-    return plot_effort(records, tau, study_dir / "study.png", palette=palette)
+    return plot_effort(records, tau, path, palette=palette)
 
 
 # -- the table -----------------------------------------------------------------------------------------
+def _bootstrap_mean(values: np.ndarray, weights: np.ndarray, n_boot: int, seed: int, level: float) -> list[float]:
+    """Percentile-bootstrap CI of sum(values) / sum(weights), resampling rows."""
+    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
+    means = values[idx].sum(axis=1) / np.maximum(weights[idx].sum(axis=1), 1e-12)
+    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return [float(lo), float(hi)]
+
+
 def mean_ci(values: list[float], n_boot: int, seed: int, level: float = 0.95) -> tuple[float, list | None]:
     """Mean and percentile-bootstrap CI of the mean (None with fewer than 2 values)."""
     x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
-    if not len(x):
-        return math.nan, None
     if len(x) < 2:
-        return float(x.mean()), None
-    means = x[np.random.default_rng(seed).integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(x.mean()), [float(lo), float(hi)]
+        return (float(x.mean()) if len(x) else math.nan), None
+    return float(x.mean()), _bootstrap_mean(x, np.ones_like(x), n_boot, seed, level)
 
 
 def token_mean_ci(rows: list[list[float]], n_boot: int, seed: int, level: float = 0.95) -> list[float] | None:
     """Percentile-bootstrap CI of a per-token mean (sum NLL / tokens) over rows of [summed NLL, tokens]."""
     x = np.asarray(rows, dtype=float)
-    if len(x) < 2:
-        return None
-    idx = np.random.default_rng(seed).integers(0, len(x), size=(n_boot, len(x)))
-    means = x[idx, 0].sum(axis=1) / np.maximum(x[idx, 1].sum(axis=1), 1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return [float(lo), float(hi)]
+    return _bootstrap_mean(x[:, 0], x[:, 1], n_boot, seed, level) if len(x) >= 2 else None
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
@@ -185,10 +176,10 @@ def _train_seconds(report: dict, target: str) -> float:
                if c["target"] == target)
 
 
-def summarize(study_dir: Path, arms: list[str], baseline: str | None, pairs: dict, seconds: dict,
-              boot: DictConfig) -> dict:
-    reports = {arm: json.loads((study_dir / arm / "report.json").read_text()) for arm in arms}
-    vs_baseline = {arm: json.loads((out / "report.json").read_text()) for arm, out in pairs.items()}
+def summarize(name: str, reports: dict[str, dict], baseline: str | None, vs_baseline: dict[str, dict],
+              seconds: dict, boot: DictConfig) -> dict:
+    """The study table from each arm's report and each arm's head-to-head report against `baseline`."""
+    arms = list(reports)
     first = reports[arms[0]]
     batch = {a["name"]: a.get("batch_size", 1) for a in first.get("attacks", [])}
     validation = set(first.get("validation_attacks") or [])
@@ -211,7 +202,7 @@ def summarize(study_dir: Path, arms: list[str], baseline: str | None, pairs: dic
     hardening = {arm: (reports[arm].get("hardening") or {}).get("seconds") for arm in arms}
     training = {"base": _train_seconds(first, "base")} | {arm: _train_seconds(reports[arm], "hardened")
                                                          for arm in arms}
-    return {"study": study_dir.name, "arms": arms, "baseline": baseline, "threshold": first.get("threshold"),
+    return {"study": name, "arms": arms, "baseline": baseline, "threshold": first.get("threshold"),
             "model": first.get("model"), "judge": first.get("judge"), "attacks": attacks, "utility": utility,
             "hardening_seconds": hardening, "attack_train_seconds": training, "call_seconds": seconds,
             "headlines": {arm: reports[arm]["headline"]["text"] for arm in arms}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from train.distributed import is_rank_zero
+from train.run_dir import result_key
 
 
 class Tracker:
@@ -22,7 +23,7 @@ class Tracker:
     def log_curve(self, result: dict) -> None:
         if self.run is None:
             return
-        prefix = f"{result['target']}/{result['attack']}/seed{result['seed']}"
+        prefix = result_key(result["target"], result["attack"], result["seed"])
         for point in result["curve"]:
             self.run.log({f"{prefix}/asr": point["asr"], f"{prefix}/benign_nll": point.get("benign_nll"),
                           f"{prefix}/step": point["step"]})
