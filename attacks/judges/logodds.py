@@ -108,7 +108,7 @@ class RefusalLogOddsJudge(Judge):
         self._model, self._tokenizer = load_model_and_tokenizer(OmegaConf.create({"source": "hf",
                                                                                   "path": str(self.path)}))
 
-    def judge(self, prompts: list[str], completions: list[str]) -> list[Verdict]:
+    def judge(self, prompts: list[str], completions: list[str], nlls=None) -> list[Verdict]:
         self._ensure_model()
         odds = refusal_log_odds(self._model, self._tokenizer, prompts, self.refusal, self.compliance,
                                 self._system, self.batch_size)
