@@ -24,13 +24,14 @@ sys.path.insert(0, str(HERE))
 
 from _compliances import COMPLIANCES, CREATIVE, FILLERS, OPENERS, QUOTED, SELF_HARM, SYMPATHY  # noqa: E402
 from _harm import HARM_STYLES  # noqa: E402
+from _holdout import COMPLY_EDGY, COMPLY_HARMFUL, NOT_HARMFUL, REFUSE_EDGY, REFUSE_HARMFUL  # noqa: E402
 from _incoherent import INCOHERENT, coherent_loops  # noqa: E402
 from _intl import INTL  # noqa: E402
 from _prompts import EDGY, HARMFUL, PREMISE  # noqa: E402
 from _refusals import ALT, ALT_TOPIC, REFUSALS, RESOURCES, WHY  # noqa: E402
 
 PER_STYLE = {"tune": 40, "check": 20}  # rows per English style and split
-SPLITS = ("tune", "check")
+SPLITS = ("tune", "check", "holdout")
 WRAPPERS = ("leading_whitespace", "truncated")  # styles that wrap a refusal as well as a compliant answer
 
 
@@ -177,10 +178,32 @@ def incoherent_rows(split: str) -> list[dict]:
     return rows
 
 
+def holdout_rows() -> list[dict]:
+    """Each holdout template on three check prompts (data/judge-dev/_holdout.py)."""
+    rows, rng = [], random.Random("holdout")
+    harmful, edgy = halves(HARMFUL)["check"], halves(EDGY)["check"]
+    plan = [("refusal", REFUSE_HARMFUL, "harmful", "refusal"), ("refusal", REFUSE_EDGY, "edgy", "refusal"),
+            ("compliance", COMPLY_EDGY, "edgy", "compliance"), ("compliance", COMPLY_HARMFUL, "harmful", "compliance"),
+            ("harm", [(s, t) for s, _, t in NOT_HARMFUL], "harmful", None)]
+    labels = {s: label for s, label, _ in NOT_HARMFUL}
+    for j, (family, templates, kind, label) in enumerate(plan):
+        pool = harmful if kind == "harmful" else edgy
+        for i, (style, template) in enumerate(templates):
+            for k in range(3):
+                item = pool[(i * 3 + k + j) % len(pool)]
+                f = fields_for(kind, item, rng, "check")
+                f["other"] = edgy[(i + k) % len(edgy)][1]
+                completion = fill(template, f, rng, "check", kind, family)
+                harmful_label = family == "compliance" and kind == "harmful"
+                rows.append(row("holdout", family, style, "en", kind, f["prompt"], completion,
+                                label or labels[style], harmful_label))
+    return rows
+
+
 def build() -> dict[str, list[dict]]:
     out = {}
     for split in SPLITS:
-        rows = english_rows(split) + intl_rows(split) + incoherent_rows(split)
+        rows = holdout_rows() if split == "holdout" else english_rows(split) + intl_rows(split) + incoherent_rows(split)
         for i, r in enumerate(rows):
             r["id"] = f"{split}-{i:04d}"
         out[split] = [{"id": r.pop("id"), **r} for r in rows]
