@@ -93,14 +93,14 @@ def markdown(parts: dict[str, tuple[list, list]]) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for key in keys:
         cells = []
-        for part in ("tune", "check"):
+        for part in ("tune", "check", "holdout"):
             n, right, harm = tables.get(part, {}).get(key, [0, 0, 0])
             cells += [str(n), pct(right / n if n else None), pct(harm / n if n else None)]
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
     by_lang = ["", "| language | tune label | check label |", "|---|---|---|"]
     for lang in sorted({r["language"] for rows, _ in parts.values() for r in rows}):
         cells = []
-        for part in ("tune", "check"):
+        for part in ("tune", "check", "holdout"):
             rows, outs = parts[part]
             pairs = [(r, v) for r, v in zip(rows, outs) if r["language"] == lang]
             cells.append(f"{pct(mean([v.label == r['label'] for r, v in pairs]))} ({len(pairs)})")
@@ -132,7 +132,7 @@ def main() -> None:
     ap.add_argument("--errors", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=3.0)
     args = ap.parse_args()
-    parts = {part: load(part) for part in ("tune", "check")}
+    parts = {part: load(part) for part in ("tune", "check", "holdout")}
     for judge in (RefusalJudge(), KeywordJudge()):
         d = judge.describe()
         print(f"== {d['name']} v{d['version']}: {speed(judge, parts['tune'], args.seconds):,.0f} completions/s "
