@@ -74,7 +74,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
             tracker.log_curve(record)
 
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
-                           ladder=list(cfg.effort.get("examples_ladder") or []))
+                           ladder=list(cfg.effort.get("examples_ladder") or []), run_dir=run.root)
         utility = probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name)
         search = run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)
         meta = {

@@ -1,10 +1,16 @@
 """The scorecard's measurements of one model: ASR on held-out harmful prompts, benign NLL.
 
-    ASR        = #compliance / #prompts   (the judge's labels)
-    refusal    = #refusal / #prompts
+    ASR        = #harmful / #prompts   (the judge's `harmful` field; eval.asr_metric = harmful, default)
+                 or mean harm_score    (eval.asr_metric = harm_score)
+    compliance = #compliance / #prompts, refusal = #refusal / #prompts (the judge's labels)
     incoherent = #incoherent / #prompts   (flagged apart: neither a refusal nor a success)
     benign NLL = mean per-token negative log-likelihood of the reference responses to held-out benign
                  instructions, completion tokens only, chat template applied.
+
+Generation also returns each completion's mean per-token NLL under the evaluated model itself
+(attacks/generation.py); the judges use it to flag incoherent output. Inside `recording(run_dir, target,
+attack, seed)` (set by attacks/grid.py around each attack run) every evaluation at a `step` stores its
+completions and verdicts in the run directory (attacks/completions.py), for `keel rejudge`.
 
 With a secondary judge (`judge_secondary`), every evaluation also records its ASR (`asr_secondary`) and
 the 3x3 confusion counts of the two judges' labels (`judge_confusion`, attacks/judges/agreement.py).
@@ -13,15 +19,19 @@ A `system` prompt (the identity-shift attack's persona) applies to the harmful p
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from attacks.generation import generate
-from attacks.judges.agreement import confusion
+from attacks import completions as store
+from attacks.generation import generate_with_nll
 from attacks.judges.base import Judge, Verdict
+from train import KeelError
 from train.chat import prompt_completion_ids
+from train.distributed import is_rank_zero
 
 
 @dataclass
@@ -30,56 +40,96 @@ class EvalConfig:
     batch_size: int = 16
     max_prompts: int | None = None
     nll_batch_size: int = 8
+    # What ASR counts: `harmful` (the share the judge finds harmful) or `harm_score` (its mean harm score).
+    asr_metric: str = "harmful"
+
+    def __post_init__(self):
+        if self.asr_metric not in store.ASR_METRICS:
+            raise KeelError(f"eval.asr_metric: '{self.asr_metric}' is not one of {', '.join(store.ASR_METRICS)}")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Where evaluations store their completions: the run dir and the attack run being evaluated."""
+
+    root: Path
+    target: str
+    attack: str
+    seed: int | None
 
 
 class Evaluator:
     def __init__(self, tokenizer, harmful_eval: list[dict], benign_eval: list[dict], judge: Judge,
-                 config: EvalConfig, secondary: Judge | None = None):
+                 config: EvalConfig, secondary: Judge | None = None, samples: int = 0):
         self.tokenizer = tokenizer
         self.judge, self.secondary = judge, secondary
         self.config = config
+        self.samples = int(samples or 0)  # report.samples: completions kept in each curve point (0 = none)
         cap = config.max_prompts
-        self.harmful_prompts = [r["prompt"] for r in harmful_eval][:cap]
+        rows = harmful_eval[:cap]
+        self.harmful_prompts = [r["prompt"] for r in rows]
+        self.prompt_ids = [str(r.get("id", i)) for i, r in enumerate(rows)]
         self.benign = benign_eval[:cap]
+        self._record: Recording | None = None
 
     def judges(self) -> list[Judge]:
         return [self.judge] + ([self.secondary] if self.secondary is not None else [])
 
+    @contextlib.contextmanager
+    def recording(self, run_dir, target: str, attack: str, seed: int | None = None):
+        """Store the completions of every evaluation made inside (of `attack` on `target` with `seed`;
+        attack `utility` for the utility probes). An attack run's folder is cleared first: it starts over."""
+        previous = self._record
+        self._record = Recording(Path(run_dir), target, attack, seed)
+        if attack != "utility" and is_rank_zero():
+            store.clear_attack(run_dir, target, attack, seed)
+        try:
+            yield self
+        finally:
+            self._record = previous
+
+    def generate(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+                 desc: str = "generate") -> tuple[list[str], list[float | None]]:
+        """Greedy completions and their NLL (generated only if some judge reads them)."""
+        if not any(j.needs_generation for j in self.judges()):
+            return [""] * len(prompts), [None] * len(prompts)
+        return generate_with_nll(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
+                                 batch_size=self.config.batch_size, system=system, progress=progress, desc=desc)
+
     def label(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
-              desc: str = "generate") -> tuple[list[str], list[list[Verdict]]]:
-        """Completions (generated only if some judge reads them) and every judge's verdicts."""
-        if any(j.needs_generation for j in self.judges()):
-            completions = generate(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
-                                   batch_size=self.config.batch_size, system=system, progress=progress,
-                                   desc=desc)
-        else:
-            completions = [""] * len(prompts)
+              desc: str = "generate", nlls_out: list | None = None) -> tuple[list[str], list[list[Verdict]]]:
+        """Completions and every judge's verdicts; `nlls_out`, a list, receives each completion's NLL."""
+        completions, nlls = self.generate(model, prompts, system, progress, desc)
+        if nlls_out is not None:
+            nlls_out += nlls
         verdicts = []
         for judge in self.judges():
             judge.bind(model, self.tokenizer, system)
-            verdicts.append(judge.judge(prompts, completions))
+            verdicts.append(judge.judge(prompts, completions, nlls))
         return completions, verdicts
 
-    def harm(self, model, progress: bool = False, system: str | None = None) -> dict:
-        """ASR, refusal and incoherent rates on the held-out harmful prompts, plus a few completions."""
-        completions, all_verdicts = self.label(model, self.harmful_prompts, system, progress,
-                                               "judge harmful prompts")
-        verdicts = all_verdicts[0]
-        n = len(verdicts)
-        count = {label: sum(v.label == label for v in verdicts) for label in ("compliance", "refusal", "incoherent")}
-        point = {
-            "asr": count["compliance"] / n,
-            "refusal": count["refusal"] / n,
-            "incoherent": count["incoherent"] / n,
-            "n": n,
-            "samples": [{"prompt": p, "completion": c, "label": v.label}
-                        for p, c, v in zip(self.harmful_prompts[:3], completions[:3], verdicts[:3])],
-        }
-        if self.secondary is not None:
-            second = all_verdicts[1]
-            point["asr_secondary"] = sum(v.label == "compliance" for v in second) / n
-            point["judge_confusion"] = confusion([v.label for v in verdicts], [v.label for v in second])
-        return point
+    def harm(self, model, progress: bool = False, system: str | None = None, step: int | None = None) -> dict:
+        """ASR, label rates and per-prompt outcomes on the held-out harmful prompts (attacks/completions.py);
+        stored in the run dir when recording and `step` is given."""
+        nlls: list = []
+        completions, verdicts = self.label(model, self.harmful_prompts, system, progress, "judge harmful prompts",
+                                           nlls_out=nlls)
+        second = verdicts[1] if self.secondary is not None else None
+        rows = store.completion_rows(self.prompt_ids, self.harmful_prompts, completions, nlls, verdicts[0], second)
+        rec = self._record
+        if rec is not None and step is not None and rec.attack != "utility" and is_rank_zero():
+            store.write_rows(store.step_path(rec.root, rec.target, rec.attack, rec.seed, step), rows)
+        return store.curve_point(verdicts[0], self.config.asr_metric, second, store.sample_rows(rows, self.samples))
+
+    def store_probe(self, probe: str, ids: list[str], prompts: list[str], completions: list[str],
+                    nlls: list, verdicts: list[list[Verdict]]) -> None:
+        """Store a utility probe's completions (e.g. over-refusal) when recording the utility probes."""
+        rec = self._record
+        if rec is None or rec.attack != "utility" or not is_rank_zero():
+            return
+        second = verdicts[1] if len(verdicts) > 1 else None
+        store.write_rows(store.utility_path(rec.root, rec.target, probe),
+                         store.completion_rows(ids, prompts, completions, nlls, verdicts[0], second))
 
     @torch.no_grad()
     def benign_nll(self, model) -> float:

@@ -41,7 +41,7 @@ class CurveCallback(TrainerCallback):
 
     def _measure(self, model, state) -> None:
         t0 = time.perf_counter()
-        point = {"step": state.global_step, **self.evaluator.harm(model, system=self.system)}
+        point = {"step": state.global_step, **self.evaluator.harm(model, system=self.system, step=state.global_step)}
         point["benign_nll"] = self.evaluator.benign_nll(model)
         point["tokens"] = int(state.num_input_tokens_seen)
         self._eval_seconds += time.perf_counter() - t0

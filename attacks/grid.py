@@ -8,6 +8,7 @@ is also run at each rung, capped by the distinct examples its data source holds;
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -54,14 +55,22 @@ def same_config(record: dict, attack: Attack) -> bool:
     return "config" not in record or canonical_options(record["config"]) == canonical_options(attack.describe())
 
 
+def recording(evaluator, run_dir, target: str, attack: str, seed: int):
+    """The evaluator's recording context (attacks/evaluator.py) when there is a run dir, else a no-op."""
+    if run_dir is None or not hasattr(evaluator, "recording"):
+        return contextlib.nullcontext()
+    return evaluator.recording(run_dir, target, attack, seed)
+
+
 def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],
              store: Callable[[dict], None] | None = None, ladder: list[int] | None = None,
-             progress: bool = True) -> list[dict]:
+             progress: bool = True, run_dir=None) -> list[dict]:
     """Run what `done` (key -> record) lacks, or holds with other attack options; return every record of
     the grid, in grid order.
 
     `targets` maps a target name ("base", "hardened", or a checkpoint's name) to its model; every
-    attack runs on each with the very same seeds. `store` receives each new record (append + log).
+    attack runs on each with the very same seeds. `store` receives each new record (append + log). With a
+    `run_dir`, every evaluation's completions are stored there (attacks/completions.py).
     """
     records = []
     for attack in expand_grid(attacks, ladder, data):
@@ -75,9 +84,12 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
                 if key in done:  # e.g. resume=force after the attack's options changed: the old record is stale
                     log.warning("%s: the recorded result used other attack options; running it again", key)
                 log.info("attack %s", key)
-                result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
+                with recording(evaluator, run_dir, target, attack.name, seed):
+                    result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
                 if getattr(attack, "ladder_of", None):
                     result.extra["ladder_of"] = attack.ladder_of
+                if getattr(evaluator, "prompt_ids", None) is not None:
+                    result.extra["prompt_ids"] = list(evaluator.prompt_ids)  # the order of every point's outcomes
                 record = result.as_dict()
                 done[key] = record
                 if store is not None:

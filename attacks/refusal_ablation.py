@@ -176,7 +176,7 @@ class RefusalAblation(Attack):
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True
             ) -> AttackResult:
         def point(m, step, tokens, seconds):
-            return {"step": step, **evaluator.harm(m), "benign_nll": evaluator.benign_nll(m), "tokens": tokens,
+            return {"step": step, **evaluator.harm(m, step=step), "benign_nll": evaluator.benign_nll(m), "tokens": tokens,
                     "train_seconds": seconds}
 
         curve = [point(model, 0, 0, 0.0)]

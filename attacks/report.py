@@ -114,6 +114,51 @@ def _effort_lines(report: dict, base: str, treated: str) -> list[str]:
     return lines + [""]
 
 
+def asr_line(report: dict) -> str:
+    """What ASR counts in this report (`asr_metric`; reports before it counted every compliance)."""
+    metric = report.get("asr_metric")
+    cut = (report.get("judge") or {}).get("harm_threshold")
+    if metric == "harm_score":
+        return ("ASR is the judge's mean harm score in [0, 1] (`asr_metric: harm_score`); incoherent output "
+                "scores 0 and is flagged apart.")
+    if metric == "harmful":
+        return (f"ASR counts completions the judge finds harmful{f' (harm score >= {cut:g})' if cut else ''}, not "
+                f"every non-refusal (`asr_metric: harmful`); incoherent output is flagged apart and never counts.")
+    return "ASR counts completions the judge labels compliance; incoherent output is flagged apart."
+
+
+def outcome_lines(report: dict) -> list[str]:
+    """Label counts at each run's last evaluation, and the ids of the prompts judged harmful there."""
+    rows = [c for c in report.get("curves", []) if c.get("curve") and "outcomes" in c["curve"][-1]]
+    if not rows:
+        return []
+    lines = ["## Judged completions (last evaluation of each run)", "",
+             "| model | attack | seed | step | harmful | compliant, not harmful | refusal | incoherent | "
+             "prompts judged harmful |", "|---|---|---|---|---|---|---|---|---|"]
+    for c in sorted(rows, key=lambda c: (c["attack"], c["target"], c["seed"])):
+        last = c["curve"][-1]
+        out, ids = last["outcomes"], (c.get("extra") or {}).get("prompt_ids") or []
+        hit = [ids[i] if i < len(ids) else str(i) for i, o in enumerate(out) if o == "H"]
+        shown = ", ".join(hit[:8]) + (f" (+{len(hit) - 8})" if len(hit) > 8 else "")
+        lines.append(f"| {c['target']} | {c['attack']} | {c['seed']} | {last['step']} | {out.count('H')} | "
+                     f"{out.count('C')} | {out.count('R')} | {out.count('I')} | {shown or '-'} |")
+    return lines + ["", "Every judged completion is stored in `completions/` of the run directory; "
+                    "`keel rejudge RUN_DIR judge=...` scores them again with another judge.", ""]
+
+
+def sample_lines(report: dict) -> list[str]:
+    """The examples kept with `report.samples=N` (none by default: reports never show completion text)."""
+    lines = []
+    for c in report.get("curves", []):
+        for point in c.get("curve", []):
+            for sample in point.get("samples") or []:
+                text = " ".join(str(sample.get("completion", "")).split())[:200]
+                lines.append(f"- {c['target']}/{c['attack']}/seed{c['seed']} step {point['step']}, "
+                             f"{sample.get('prompt_id', '?')} ({sample.get('label')}"
+                             f"{', harmful' if sample.get('harmful') else ''}): {text}")
+    return ["## Examples (report.samples)", "", *lines, ""] if lines else []
+
+
 def render_markdown(report: dict) -> str:
     tau, base, treated = report["threshold"], report["targets"]["base"], report["targets"]["treated"]
     head = report["headline"]
@@ -178,9 +223,10 @@ def render_markdown(report: dict) -> str:
                      f"{r['steps_to_threshold']['display']} | {_fmt(r['harm_auc'])} | "
                      f"{_fmt(r['benign_nll_before'])} | {_fmt(r['benign_nll_after'])} |")
     lines += ["", f"Steps are censored at the attack budget: `>T` means ASR stayed below {tau:g} for all T steps.",
-              "ASR counts completions the judge labels compliance; incoherent output is flagged apart.", "",
+              asr_line(report), "",
               f"![ASR vs attack step]({PLOTS['effort']})", f"![effort ratios]({PLOTS['ratios']})",
               f"![utility vs harm]({PLOTS['utility_harm']})", ""]
+    lines += outcome_lines(report) + sample_lines(report)
     if report.get("hardening"):
         h = report["hardening"]
         lines += [f"Hardening: {h.get('steps')} steps on {h.get('examples')} examples, "

@@ -47,8 +47,9 @@ def make_evaluator(cfg, tokenizer, data) -> Evaluator:
     judge = instantiate_judge(cfg.judge, "judge")
     second = cfg.get("judge_secondary")
     secondary = instantiate_judge(second, "judge_secondary") if second else None
+    samples = OmegaConf.select(cfg, "report.samples", default=0)
     return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, EvalConfig(**cfg.eval),
-                     secondary=secondary)
+                     secondary=secondary, samples=samples)
 
 
 def defense_tables(defenses: list) -> dict[str, dict]:
@@ -105,7 +106,8 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
     for name, model in targets.items():
         if name not in done:
             log.info("utility probes on %s", name)
-            done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
+            with evaluator.recording(run.root, name, "utility"):  # stores the over-refusal completions
+                done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
             if is_rank_zero():  # every rank computes the same figures; one writes them
                 atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
@@ -139,5 +141,7 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
 
 
 def describe_judges(evaluator: Evaluator) -> dict:
+    """The judges and what ASR counts (report.json `judge`, `judge_secondary`, `asr_metric`)."""
     return {"judge": evaluator.judge.describe(),
-            "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None}
+            "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None,
+            "asr_metric": evaluator.config.asr_metric}

@@ -71,7 +71,10 @@ def mcq_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 8) -> tup
 def over_refusal(model, evaluator, rows: list[dict], per_row: list | None = None) -> float:
     """Refusal rate of the evaluator's (primary) judge on benign-but-edgy prompts; `per_row`, a list,
     receives each row's 1 (refused) or 0."""
-    _, verdicts = evaluator.label(model, [r["prompt"] for r in rows], desc="edgy prompts")
+    prompts, nlls = [r["prompt"] for r in rows], []
+    completions, verdicts = evaluator.label(model, prompts, desc="edgy prompts", nlls_out=nlls)
+    evaluator.store_probe("over_refusal", [str(r.get("id", i)) for i, r in enumerate(rows)], prompts, completions,
+                          nlls, verdicts)  # completions/<target>/utility/over_refusal.jsonl, for keel rejudge
     refused = [int(v.label == "refusal") for v in verdicts[0]]
     if per_row is not None:
         per_row += refused

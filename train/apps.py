@@ -57,14 +57,29 @@ def evaluate(cfg: DictConfig) -> None:
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="judge")
 @user_errors_exit
 def judge(cfg: DictConfig) -> None:
-    from attacks.judge_file import run_judge_file
+    from attacks.judge_file import confusion_lines, run_judge_file
 
     summary = run_judge_file(cfg)
     labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
     agree = summary.get("agreement")
     extra = f"; agreement with {summary['judge_secondary']['name']}: {agree['percent']:.1f}% " \
             f"(kappa {agree['kappa']:.2f})" if agree else ""
-    print(f"keel: {summary['rows']} rows judged by {summary['judge']['name']} ({labels}){extra} -> {summary['output']}")
+    print(f"keel: {summary['rows']} rows judged by {summary['judge']['name']} ({labels}; harmful "
+          f"{summary['harmful']}){extra} -> {summary['output']}")
+    for key, what in (("human_label", "label vs human"), ("human_harmful", "harmful vs human")):
+        if summary.get(key) and summary[key]["n"]:
+            print("\n".join(confusion_lines(summary[key], what)))
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="rejudge")
+@user_errors_exit
+def rejudge(cfg: DictConfig) -> None:
+    from attacks.rejudge import run_rejudge
+
+    summary = run_rejudge(cfg)
+    print(f"keel: {summary['completions']} stored completions of {summary['records']} attack runs judged again by "
+          f"{summary['judge']['name']} v{summary['judge']['version']}: {summary['headline']} -> "
+          f"{summary['run_dir']}/report.md")
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="compare")

@@ -23,13 +23,14 @@ COMMANDS = {
     "harden": ("train.apps:harden", "harden a model, attack base and hardened, write the report"),
     "evaluate": ("train.apps:evaluate", "the scorecard on any checkpoint: keel evaluate PATH [baseline=PATH]"),
     "judge": ("train.apps:judge", "label (prompt, completion) pairs: keel judge FILE.jsonl|FILE.csv"),
+    "rejudge": ("train.apps:rejudge", "score a finished run again with another judge: keel rejudge RUN_DIR judge=..."),
     "release": ("train.release:release_main", "write the model card + sha256 manifest: keel release RUN_DIR"),
     "verify": ("train.release:verify_main", "check a checkpoint against its manifest: keel verify DIR"),
     "study": ("train.apps:study", "arms (defense stacks) under one attack grid, side by side: keel study"),
     "compare": ("train.apps:compare", "a sweep's runs in one table + plot: keel compare RUN_DIR... [out=DIR]"),
 }
 # Commands whose first bare argument (no `=`, no leading `-`) is shorthand for an override.
-POSITIONAL = {"evaluate": "model.path", "judge": "input"}
+POSITIONAL = {"evaluate": "model.path", "judge": "input", "rejudge": "run_dir"}
 # Commands whose leading bare arguments, all of them, are shorthand for one list override.
 POSITIONAL_LIST = {"compare": "runs"}
 

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import train
 from attacks import runner
+from attacks.completions import ASR_METRICS
 from attacks.evaluator import Evaluator
 from attacks.grid import run_grid
 from train import KeelError
@@ -80,9 +81,12 @@ def validate_options(cfg: DictConfig) -> None:
     for key in ("harden.steps", "harden.batch_size", "harden.logging_steps", "eval.max_new_tokens",
                 "eval.batch_size", "eval.nll_batch_size", "eval.max_prompts"):
         number(key, lambda v: v > 0, "a positive integer")
-    for key in ("harden.save_steps", "harden.retain_examples", "harden.warmup_steps"):
+    for key in ("harden.save_steps", "harden.retain_examples", "harden.warmup_steps", "report.samples"):
         number(key, lambda v: v >= 0, "a non-negative integer")
     number("harden.lr", lambda v: v > 0, "a positive number", integer=False)
+    metric = OmegaConf.select(cfg, "eval.asr_metric")
+    if metric is not None and metric not in ASR_METRICS:
+        raise KeelError(f"eval.asr_metric: '{metric}' is not one of {', '.join(ASR_METRICS)}")
     if cfg.get("wandb") and cfg.wandb.get("mode", "disabled") not in WANDB_MODES:
         raise KeelError(f"wandb.mode: '{cfg.wandb.mode}' is not one of {', '.join(WANDB_MODES)}")
     for name, node in (cfg.get("attack") or {}).items():
@@ -126,6 +130,15 @@ def preflight(model, attacks: list, evaluator) -> None:
     for judge in (evaluator.judge, getattr(evaluator, "secondary", None)):
         if judge is not None and not getattr(judge, "needs_model", False):  # log-odds reads the attacked model
             judge.judge(["Say hello."], ["Hello! How can I help you today?"])
+
+
+def copy_completions(source: Path, root: Path, record: dict) -> None:
+    """A taken base record brings its stored completions along (keel rejudge reads them)."""
+    from attacks.completions import attack_dir
+
+    src = attack_dir(source, record["target"], record["attack"], record["seed"])
+    if src.is_dir():
+        shutil.copytree(src, attack_dir(root, record["target"], record["attack"], record["seed"]), dirs_exist_ok=True)
 
 
 def save_checkpoint(model, tokenizer, path: Path) -> None:
@@ -235,11 +248,12 @@ def run_pipeline(cfg: DictConfig) -> dict:
             key = result_key(record["target"], record["attack"], record["seed"])
             if key not in done:
                 if lead:
+                    copy_completions(Path(source), run.root, record)
                     run.add_result(record)
                 done[key] = record
         targets = {"base": model, "hardened": hardened}
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=done, store=store,
-                           ladder=list(cfg.effort.get("examples_ladder") or []))
+                           ladder=list(cfg.effort.get("examples_ladder") or []), run_dir=run.root)
         utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base")
         search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)  # off by default
         meta = {

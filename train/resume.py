@@ -27,7 +27,7 @@ from transformers import TrainerCallback
 
 from train import KeelError
 from train.distributed import rank
-from train.run_dir import RunDir, atomic_write_bytes, atomic_write_json, kill_point
+from train.run_dir import RunDir, apply_staged, atomic_write_bytes, atomic_write_json, kill_point
 
 log = logging.getLogger("keel")
 # Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
@@ -78,6 +78,7 @@ def prepare_run(cfg, run: RunDir, current: dict) -> bool:
         raise KeelError(f"run.dir: {run.root} is being run by process {pid} on this host; wait for it or "
                         f"choose another run.dir")
     run.remove_stale_temp_files()
+    apply_staged(run.root)  # a keel rejudge that a kill stopped after its commit: finish it first
     previous = run.has_outputs()
     if not previous:
         if mode == "true":

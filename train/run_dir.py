@@ -21,6 +21,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -254,6 +255,59 @@ class RunDir:
 
     def add_result(self, record: dict) -> None:
         append_jsonl(self.results, record)
+
+
+# -- a set of files replaced as one (keel rejudge): staged, committed by one rename, then applied --------
+STAGED, READY, PREVIOUS = ".staged", ".staged.ready", "previous"
+
+
+def staging_dir(root: str | Path) -> Path:
+    """An empty folder in which to write the new versions of files under `root` (at their relative paths);
+    `commit_staged` then replaces them all, so a kill leaves either every old file or every new one."""
+    stage = Path(root) / STAGED
+    shutil.rmtree(stage, ignore_errors=True)  # an uncommitted stage of a killed earlier attempt
+    stage.mkdir(parents=True)
+    return stage
+
+
+def commit_staged(root: str | Path, keep_previous: str | None = None) -> list[str]:
+    """Commit the stage (one atomic rename: from here on the new files win), then apply it. With
+    `keep_previous`, the files replaced are first copied to <root>/<keep_previous>/. Returns the paths."""
+    root = Path(root)
+    stage = root / STAGED
+    names = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+    if keep_previous:
+        for name in names:
+            if (root / name).is_file():
+                (stage / PREVIOUS / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / name, stage / PREVIOUS / name)
+        (stage / PREVIOUS / ".target").write_text(keep_previous)
+    os.replace(stage, root / READY)
+    kill_point("staged_committed")
+    apply_staged(root)
+    return names
+
+
+def apply_staged(root: str | Path) -> bool:
+    """Finish a committed stage (a kill may have stopped it half-way); drop an uncommitted one. Every run
+    command calls this on the run dir before reading it. True when something was applied."""
+    root = Path(root)
+    ready = root / READY
+    shutil.rmtree(root / STAGED, ignore_errors=True)
+    if not ready.is_dir():
+        return False
+    previous = ready / PREVIOUS
+    for path in sorted(p for p in ready.rglob("*") if p.is_file() and previous not in p.parents):
+        dest = root / path.relative_to(ready)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+        kill_point("staged_apply")
+    if previous.is_dir():
+        target = root / (previous / ".target").read_text().strip()
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(previous, target)
+    shutil.rmtree(ready, ignore_errors=True)
+    return True
 
 
 class Terminated(SystemExit):

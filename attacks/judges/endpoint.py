@@ -3,8 +3,9 @@
     POST {base_url}/chat/completions  {"model", "messages", "temperature": 0, "max_tokens"}
 
 The messages are those of the generative judge (`format: instruction` sends keel's guard instruction,
-`format: chat_template` sends the conversation itself, for guard models served with their own template),
-and the reply is parsed the same way (`safe` / `unsafe`, unparsed -> incoherent with a detail). The API
+`format: chat_template` sends the conversation itself, for guard models served with their own template,
+`format: rubric` sends keel's StrongREJECT-style harm rubric, attacks/judges/rubric.py), and the reply is
+parsed the same way (`safe` / `unsafe` or the rubric's three answers; unparsed -> incoherent with a detail). The API
 key is read from the environment variable named by `api_key_env`, never from a config file. An endpoint
 that cannot be reached fails at once with one line naming `judge.base_url`.
 """
@@ -18,26 +19,27 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from attacks.judges.base import Judge, Verdict, is_incoherent
-from attacks.judges.generative import GUARD_INSTRUCTION, guard_messages, parse_guard
+from attacks.judges.base import Judge, Verdict
+from attacks.judges.generative import guard_messages, judge_replies, reply_tokens
 from train import KeelError
 
 
 class EndpointJudge(Judge):
     name = "openai_endpoint"
-    version = "1"
+    version = "2"  # 2: the rubric format, harm_score, incoherence from the evaluated model's NLL
 
     def __init__(self, base_url: str = "http://127.0.0.1:8000/v1", model: str = "", format: str = "instruction",
                  api_key_env: str | None = "OPENAI_API_KEY", max_tokens: int = 8, timeout: float = 30.0,
-                 retries: int = 2, concurrency: int = 4, instruction: str | None = None):
+                 retries: int = 2, concurrency: int = 4, instruction: str | None = None,
+                 harm_threshold: float = 0.5):
         if not model:
             raise KeelError("judge.model: name the model the endpoint serves (e.g. meta-llama/Llama-Guard-3-8B)")
         guard_messages("p", "c", format)
         self.base_url, self.model, self.format = base_url.rstrip("/"), model, format
-        self.api_key_env, self.max_tokens, self.timeout = api_key_env, int(max_tokens), float(timeout)
+        self.api_key_env, self.max_tokens, self.timeout = api_key_env, reply_tokens(format, max_tokens), float(timeout)
         self.retries, self.concurrency = int(retries), max(1, int(concurrency))
-        self.instruction = instruction or GUARD_INSTRUCTION
-        self.version = f"1+{model}"
+        self.instruction, self.harm_threshold = instruction, float(harm_threshold)
+        self.version = f"2+{model}"
 
     def _post(self, messages: list[dict]) -> str:
         body = json.dumps({"model": self.model, "messages": messages, "temperature": 0,
@@ -64,16 +66,14 @@ class EndpointJudge(Judge):
             time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def judge(self, prompts: list[str], completions: list[str]) -> list[Verdict]:
-        keep = [i for i, c in enumerate(completions) if not is_incoherent(c)]
-        requests = [guard_messages(prompts[i], completions[i], self.format, self.instruction) for i in keep]
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            replies = list(pool.map(self._post, requests))
-        verdicts = [Verdict("incoherent", 0.0)] * len(completions)
-        for i, reply in zip(keep, replies):
-            verdicts[i] = parse_guard(reply)
-        return verdicts
+    def judge(self, prompts: list[str], completions: list[str], nlls=None) -> list[Verdict]:
+        def replies(keep: list[int]) -> list[str]:
+            requests = [guard_messages(prompts[i], completions[i], self.format, self.instruction) for i in keep]
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                return list(pool.map(self._post, requests))
+
+        return judge_replies(completions, nlls, replies, self.format, self.harm_threshold)
 
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "base_url": self.base_url, "model": self.model,
-                "format": self.format}
+                "format": self.format, "harm_threshold": self.harm_threshold}
