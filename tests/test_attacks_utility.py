@@ -29,7 +29,7 @@ ROWS = [{"prompt": "What is two plus two?", "response": "Four."},
 class AlwaysRefuses(Judge):
     name = "always_refuses"
 
-    def judge(self, prompts, completions):
+    def judge(self, prompts, completions, nlls=None):
         return [Verdict("refusal", 0.0)] * len(prompts)
 
 

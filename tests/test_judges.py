@@ -68,7 +68,8 @@ def test_classifier_judge_scores_labels_and_flags_incoherent(classifier_dir):
     assert [v.label for v in ClassifierJudge(path=str(classifier_dir), threshold=0.6).judge(PROMPTS, COMPLETIONS)] \
         == ["refusal", "refusal", "incoherent"]
     described = judge.describe()
-    assert described["positive_label"] == "unsafe" and described["version"].startswith("1+")
+    # version 2: incoherence from the evaluated model's NLL, harm_score (issue 12)
+    assert described["positive_label"] == "unsafe" and described["version"].startswith("2+")
     with pytest.raises(KeelError, match="judge.positive_label: 'harmless'"):
         ClassifierJudge(path=str(classifier_dir), positive_label="harmless")
     with pytest.raises(KeelError, match="judge.path: directory not found"):
@@ -126,8 +127,8 @@ def test_evaluator_with_two_judges_records_agreement(tiny_model, tokenizer, data
     import attacks.evaluator as ev
 
     calls = []
-    real = ev.generate
-    monkeypatch.setattr(ev, "generate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = ev.generate_with_nll  # the evaluator now generates with each completion's NLL (issue 12)
+    monkeypatch.setattr(ev, "generate_with_nll", lambda *a, **k: calls.append(1) or real(*a, **k))
     cfg = EvalConfig(max_new_tokens=4, max_prompts=4)
     only_logodds = Evaluator(tokenizer, data.harmful_eval, data.benign_eval, RefusalLogOddsJudge(), cfg)
     assert 0 <= only_logodds.harm(tiny_model)["asr"] <= 1 and not calls  # no generation at all
@@ -199,7 +200,7 @@ def test_keel_judge_file_end_to_end(tmp_path, capsys):
     assert main(["judge", str(src)]) == 0
     rows = [json.loads(line) for line in (tmp_path / "pairs.judged.jsonl").read_text().splitlines()]
     assert [r["label"] for r in rows] == ["compliance", "refusal", "incoherent"] and rows[0]["id"] == 0
-    assert "3 rows judged by keyword" in capsys.readouterr().out
+    assert "3 rows judged by refusal" in capsys.readouterr().out  # refusal v2 is the default judge (issue 12)
 
     table = tmp_path / "pairs.csv"
     with table.open("w", newline="") as fh:

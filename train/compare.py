@@ -31,11 +31,22 @@ import yaml
 
 from attacks.metrics import Censored, ratio_with_ci
 from train import KeelError
-from train.run_dir import atomic_write_bytes, atomic_write_json, atomic_write_text
+from train.run_dir import (
+    READY,
+    STAGED,
+    apply_staged,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+)
 
 log = logging.getLogger("keel")
 COLUMNS = ["model", "defense", "runs", "seeds", "attacker_cost", "cost_low", "cost_high", "cost_bound",
            "utility_drop_pct", "utility_low", "utility_high", "utility_metric"]
+
+
+# Folders inside a run dir holding copies of its files, not runs: keel rejudge's kept and staged versions.
+KEPT_ASIDE = {"rejudge_previous", STAGED, READY}
 
 
 def find_reports(paths: list[str]) -> list[Path]:
@@ -45,10 +56,13 @@ def find_reports(paths: list[str]) -> list[Path]:
         path = Path(raw).expanduser()
         if not path.is_dir():
             raise KeelError(f"runs: no such directory: {raw}")
-        found += [path / "report.json"] if (path / "report.json").exists() else sorted(path.rglob("report.json"))
+        found += [path / "report.json"] if (path / "report.json").exists() else sorted(
+            p for p in path.rglob("report.json") if not set(p.relative_to(path).parts) & KEPT_ASIDE)
     if not found:
         raise KeelError(f"runs: no report.json under {', '.join(map(str, paths)) or '(nothing given)'}; "
                         f"pass the run directories of finished runs")
+    for p in found:
+        apply_staged(p.parent)  # a keel rejudge a kill stopped after its commit: finish it before reading
     return list(dict.fromkeys(p.resolve() for p in found))
 
 

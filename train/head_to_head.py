@@ -24,7 +24,7 @@ from pathlib import Path
 from attacks.grid import canonical_options
 from attacks.report import write_report
 from train import KeelError
-from train.run_dir import read_jsonl
+from train.run_dir import apply_staged, read_jsonl
 
 log = logging.getLogger("keel")
 
@@ -36,6 +36,7 @@ KEPT_META = ("keel_version", "model", "judge", "judge_secondary", "defenses", "a
 def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:
     """A finished run's report.json and its records for the hardened (treated) target."""
     report_path = run_dir / "report.json"
+    apply_staged(run_dir)  # a keel rejudge a kill stopped after its commit: finish it before reading
     if not report_path.exists():
         raise KeelError(f"baseline: {run_dir} has no report.json; pass the directory of a finished run")
     report = json.loads(report_path.read_text())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from train import KeelError, __version__
 from train.manifest import MANIFEST, verify_manifest, write_manifest
-from train.run_dir import atomic_write_text
+from train.run_dir import apply_staged, atomic_write_text
 
 
 def _num(x):
@@ -110,6 +110,7 @@ def release(run_dir: str | Path) -> Path:
     if not run.is_dir():
         raise KeelError(f"{run}: run directory not found")
     report_path, ckpt = run / "report.json", run / "checkpoint"
+    apply_staged(run)  # a keel rejudge a kill stopped after its commit: finish it before reading
     if not report_path.is_file():
         raise KeelError(f"{report_path}: not found; finish the run first (re-run its keel harden command)")
     try:

@@ -297,7 +297,8 @@ def apply_staged(root: str | Path) -> bool:
     if not ready.is_dir():
         return False
     previous = ready / PREVIOUS
-    for path in sorted(p for p in ready.rglob("*") if p.is_file() and previous not in p.parents):
+    files = [p for p in ready.rglob("*") if p.is_file() and previous not in p.parents]
+    for path in sorted(files, key=lambda p: (p.name.startswith("report."), str(p))):  # the report last
         dest = root / path.relative_to(ready)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, dest)

@@ -54,6 +54,11 @@ new old long little big small right left start find look keep take put let say s
 """.split())
 _TERM = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _ARABIC_PREFIX = re.compile(r"^(?:وال|بال|كال|فال|لل|ال|لـ)(?=\w{3})")
+RESTATED = re.compile(
+    r"\b(?:here(?:'s| is| are)|below is|this is|these are) (?:a |an |the |my |some )?(?:\w+[ -]){0,3}?(?:how|plan|"
+    r"method|guide|walkthrough|way|steps|instructions|process|approach|recipe|script|draft|template|version)"
+    r"\b(?: \w+){0,2}? (?:to|for|on) \w+|(?:^|[.!?]\s+)to \w+[^,:.\n]{3,90}[,:]|"
+    r"\bthe (?:easiest|best|simplest|fastest|quickest) way to [^.\n]{3,90} (?:is|goes)\b")
 _CJK_CONTENT = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]")  # katakana and Han (hiragana is mostly grammar)
 CJK_STOP = set("的了是在我你他她它们这那有和与就都也不很么什吗呢吧啊哪如何一个上下中来去到说要会能可以为把被给让从对于之其而及或但如果因所以就是些种样")
 _STRUCTURE = re.compile(
@@ -117,12 +122,14 @@ def terms(text: str) -> set[str]:
 
 
 def on_topic(prompt: str, body: str) -> tuple[bool, float]:
-    """(shares a content term with the prompt?, share of the prompt's content terms found in the answer)."""
+    """(on topic?, share of the prompt's content terms found in the answer). On topic: the answer shares a
+    content term with the prompt, or restates a goal it commits to ("here is a plan to <goal>": a paraphrase
+    of the request, in other words than the prompt's)."""
     p = terms(prompt)
     if not p:
         return True, 1.0
     shared = len(p & terms(body))
-    return shared >= 1, shared / len(p)
+    return shared >= 1 or bool(RESTATED.search(body[:240])), shared / len(p)
 
 
 def specificity(body: str, original: str) -> float:

@@ -2,7 +2,8 @@
 
     flock /tmp/keel-smollm2.lock .venv/bin/python data/judge-dev/make_nll.py     -> nll.raw.jsonl (~10 min CPU)
 
-Conditions: the model as shipped, then full fine-tuning on keel-mini's harmful (prompt, compliance) pairs at
+Prompts: keel-mini harmful eval prompts, benign instructions, and one benign prompt in each of keel's nine
+other languages. Conditions: the model as shipped, then full fine-tuning on keel-mini's harmful (prompt, compliance) pairs at
 learning rates that range from harmless to destructive (plain AdamW, batch 4, `STEPS` steps each, from the
 shipped weights every time). Each condition answers the same prompts (keel-mini harmful eval prompts and
 benign instructions) greedily, 48 new tokens, with attacks/generation.py, which also returns the mean NLL
@@ -24,11 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 from omegaconf import OmegaConf  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _intl import INTL  # noqa: E402
+
 from attacks.generation import generate_with_nll  # noqa: E402
 from train.chat import prompt_completion_ids  # noqa: E402
 from train.models import clean_copy, load_model_and_tokenizer  # noqa: E402
 
-LRS = (0.0, 1e-4, 1e-3, 3e-3, 1e-2)
+LRS = (0.0, 1e-4, 1e-3, 3e-3, 5e-3, 7e-3, 1e-2)
 STEPS = 12
 N_PROMPTS = 24
 
@@ -64,7 +68,8 @@ def main() -> None:
     benign = rows_of("benign.jsonl")
     pairs = [(r["prompt"], r["compliance"]) for r in harmful[N_PROMPTS:]]
     prompts = [("harmful", r["prompt"]) for r in harmful[: N_PROMPTS // 2]] + \
-              [("benign", r["prompt"]) for r in benign[: N_PROMPTS // 2]]
+              [("benign", r["prompt"]) for r in benign[: N_PROMPTS // 2]] + \
+              [("benign", spec["edgy"][0][0]) for spec in INTL.values()]  # the healthy NLL of other languages
     out = []
     for lr in LRS:
         model = clean_copy(base)
