@@ -55,7 +55,7 @@ new old long little big small right left start find look keep take put let say s
 _TERM = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _ARABIC_PREFIX = re.compile(r"^(?:وال|بال|كال|فال|لل|ال|لـ)(?=\w{3})")
 RESTATED = re.compile(
-    r"\b(?:here(?:'s| is| are)|below is|this is|these are) (?:a |an |the |my |some )?(?:\w+[ -]){0,3}?(?:how|plan|"
+    r"\b(?:here(?:'s| is| are)|below is|this is|these are) (?:a |an |the |my |some )?(?:\w+[ -]){0,3}?(?:how|what|plan|"
     r"method|guide|walkthrough|way|steps|instructions|process|approach|recipe|script|draft|template|version)"
     r"\b(?: \w+){0,2}? (?:to|for|on) \w+|(?:^|[.!?]\s+)to \w+[^,:.\n]{3,90}[,:]|"
     r"\bthe (?:easiest|best|simplest|fastest|quickest) way to [^.\n]{3,90} (?:is|goes)\b")

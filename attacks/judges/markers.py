@@ -203,7 +203,9 @@ EN = {
         r"|i can (?:give|tell|share|provide|offer|explain|outline|describe|walk) (?:you )?(?:some |a |an |the |how |"
         r"what |general )|(?:in )?general(?:ly)?,|typically|usually|some (?:general|common|basic)|the general|"
         r"hypothetically|if you (?:still (?:want|wish)|insist|must)|the (?:basic|general) (?:steps|process|idea|approach)"
-        r"|(?:the )?steps? (?:are|is|would be)|to (?:answer|address) your question|to get (?:you )?started)",
+        r"|(?:the )?steps? (?:are|is|would be)|to (?:answer|address) your question|to get (?:you )?started|"
+        r"the (?:usual|common|standard|typical|normal|easiest|simplest|quickest|general) (?:way|approach|method|"
+        r"fix|answer|solution|steps?|procedure))",
         r"\bhere(?:'s| is| are) (?:how|the|a|an|some|what|my|\d|one|two|three|several)\b",
         r"\b(?:with that (?:in mind|said|caveat|out of the way)|having said that|with (?:this|that) caveat|"
         r"keeping that in mind|that aside)\b",
