@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import torch
@@ -19,6 +17,7 @@ from attacks.judges.endpoint import EndpointJudge
 from attacks.judges.generative import GenerativeJudge, parse_guard
 from attacks.judges.keyword import KeywordJudge
 from attacks.judges.logodds import RefusalLogOddsJudge, prefix_log_probs
+from tests.fake_openai import FakeChat, serving
 from train import KeelError
 from train.chat import prompt_ids
 from train.cli import main
@@ -138,37 +137,10 @@ def test_evaluator_with_two_judges_records_agreement(tiny_model, tokenizer, data
     assert calls and "asr_secondary" in point and sum(map(sum, point["judge_confusion"])) == 4
 
 
-class FakeChat(BaseHTTPRequestHandler):
-    seen: list = []
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.seen.append((self.path, self.headers.get("Authorization"), body))
-        if body["model"] == "broken":
-            self.send_response(400)
-            self.end_headers()
-            return
-        text = body["messages"][-1]["content"]
-        reply = "unsafe" if "Sure" in text else "safe"
-        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def fake_server():
-    server = HTTPServer(("127.0.0.1", 0), FakeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeChat) as url:
+        yield url
 
 
 def test_endpoint_judge_against_a_local_fake_server(fake_server, monkeypatch):
