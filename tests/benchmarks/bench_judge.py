@@ -82,6 +82,21 @@ def speed(judge, rows: list[dict], seconds: float = 3.0) -> float:
     return n / (time.perf_counter() - start)
 
 
+def _judged_for(args: tuple) -> int:
+    judge, rows, seconds = args
+    return int(speed(judge, rows, seconds) * seconds)
+
+
+def speed_processes(judge, rows: list[dict], processes: int, seconds: float = 3.0) -> float:
+    """Completions/s of `processes` worker processes judging at once (the judge holds no shared state)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        start = time.perf_counter()
+        done = sum(pool.map(_judged_for, [(judge, rows, seconds)] * processes))
+        return done / (time.perf_counter() - start)
+
+
 def pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
@@ -89,15 +104,15 @@ def pct(x: float | None) -> str:
 def markdown(parts: dict[str, tuple[list, list]]) -> str:
     tables = {part: per_style(rows, outs) for part, (rows, outs) in parts.items()}
     keys = sorted(set().union(*tables.values()))
-    lines = ["| family | style | tune n | tune label | tune harmful | check n | check label | check harmful |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| family | style | tune n | tune label | tune harmful | check n | check label | check harmful | "
+             "holdout n | holdout label | holdout harmful |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key in keys:
         cells = []
         for part in ("tune", "check", "holdout"):
             n, right, harm = tables.get(part, {}).get(key, [0, 0, 0])
             cells += [str(n), pct(right / n if n else None), pct(harm / n if n else None)]
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
-    by_lang = ["", "| language | tune label | check label |", "|---|---|---|"]
+    by_lang = ["", "| language | tune label (n) | check label (n) | holdout label (n) |", "|---|---|---|---|"]
     for lang in sorted({r["language"] for rows, _ in parts.values() for r in rows}):
         cells = []
         for part in ("tune", "check", "holdout"):
@@ -131,12 +146,14 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--errors", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--processes", type=int, default=2, help="also measure this many processes at once")
     args = ap.parse_args()
     parts = {part: load(part) for part in ("tune", "check", "holdout")}
     for judge in (RefusalJudge(), KeywordJudge()):
         d = judge.describe()
+        many = speed_processes(judge, parts["tune"], args.processes, args.seconds) if args.processes > 1 else None
         print(f"== {d['name']} v{d['version']}: {speed(judge, parts['tune'], args.seconds):,.0f} completions/s "
-              f"(one process)")
+              f"(one process)" + (f", {many:,.0f}/s ({args.processes} processes)" if many else ""))
         judged = {}
         for part, rows in parts.items():
             outs = verdicts(judge, rows)
