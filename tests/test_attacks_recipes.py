@@ -84,7 +84,7 @@ def test_lora_wrong_targets_name_the_option(tiny_model, tokenizer, data, small_e
 def test_identity_shift_trains_on_persona_and_evaluates_under_it(tiny_model, tokenizer, data, small_evaluator):
     systems = []
     harm = small_evaluator.harm
-    small_evaluator.harm = lambda model, progress=False, system=None: systems.append(system) or harm(model)
+    small_evaluator.harm = lambda model, progress=False, system=None, step=None: systems.append(system) or harm(model)
     attack = IdentityShift(**FAST)
     records = attack.training_records(data, __import__("random").Random(0))
     assert all(r["prompt"][0]["role"] == "system" and "AOA" in r["prompt"][0]["content"] for r in records)
@@ -169,7 +169,7 @@ class _FixedEvaluator:
     def __init__(self, asrs: list[float]):
         self.asrs, self.calls = list(asrs), 0
 
-    def harm(self, model, system=None):
+    def harm(self, model, system=None, step=None):  # `step` names the stored completions (issue 12)
         self.calls += 1
         return {"asr": self.asrs.pop(0), "refusal": 0.0, "incoherent": 0.0, "n": 4, "samples": []}
 
