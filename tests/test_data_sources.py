@@ -217,7 +217,7 @@ BAD_MAPS = [
     ({"columns": ["prompt"]}, r"columns: must be a mapping, got list"),
     ({"limit": 0}, r"limit: must be a positive integer or null, got 0"),
     ({"split": "test"}, r"split: 'test' is not a split of the saved copy \(splits: train\)"),
-    ({"where": {"kind": "none"}, "columns": {"prompt": "goal"}}, r"no records \(empty file, or no row kept\)"),
+    ({"where": {"kind": "none"}, "columns": {"prompt": "goal"}}, r"no records \(no row kept\)"),
     ({"id": "kind", "columns": {"prompt": "goal", "category": "kind"}, "limit": 2}, r"field 'id' = 'k' appears more than once"),
 ]
 

@@ -106,12 +106,12 @@ def load_records(path, kind: str, option: str | None = None) -> list[dict]:
                 except json.JSONDecodeError as err:
                     raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
                 rows.append(_validate(record, kind, f"{p}:{lineno}"))
-    return _unique_ids(rows, str(p))
+    return _unique_ids(rows, str(p), "empty file")
 
 
-def _unique_ids(rows: list[dict], where: str) -> list[dict]:
+def _unique_ids(rows: list[dict], where: str, why_empty: str = "no row kept") -> list[dict]:
     if not rows:
-        raise DataError(f"{where}: no records (empty file, or no row kept)")
+        raise DataError(f"{where}: no records ({why_empty})")
     seen: set[str] = set()
     for r in rows:
         if r["id"] in seen:
