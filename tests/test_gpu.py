@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (pytest -m gpu)")]
 # A tiny Llama still wide enough that bf16 rounding shows (hidden 256, 4 layers, sdpa kernels).
 SHAPE = dict(hidden_size=256, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4,
-             num_key_value_heads=2, attn_implementation="sdpa")
+             num_key_value_heads=2)
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +32,19 @@ def cuda_pair():
 
     tokenizer = build_tiny_tokenizer()
     model = build_tiny_model(tokenizer, **SHAPE)
-    model.config._attn_implementation = "sdpa"
+    model.set_attn_implementation("sdpa")  # the CUDA kernels users run (the tiny default is eager)
     return model.cuda().eval(), tokenizer
 
 
 def _harden_once(model, tokenizer, data, tmp_path: Path, bf16: bool) -> tuple[dict, float]:
-    """One SGD step of refusal SFT through keel's HardenTrainer; (weight change per tensor, train loss)."""
+    """One SGD step of refusal SFT through keel's HardenTrainer, no gradient clipping; (weight change per
+    tensor, train loss)."""
     from train.hardening import harden
     from train.pipeline import build_named
 
     cfg = compose_config("harden", ["preset=ci", "defense=[refusal_sft]", "harden.steps=1", "harden.lr=0.05",
                                     "harden.save_steps=0", "harden.schedule=constant", "+harden.trainer.optim=sgd",
+                                    "+harden.trainer.max_grad_norm=0",
                                     f"+harden.trainer.bf16={str(bf16).lower()}"])
     before = {k: v.detach().float().clone() for k, v in model.state_dict().items()}
     stats = harden(model, tokenizer, data, build_named(cfg.defense, "defense"), cfg.harden,
@@ -87,20 +89,24 @@ def test_zero2_on_one_gpu_matches_plain_pytorch(tmp_path):
 
 
 def test_memory_is_released_between_attacks(cuda_pair, data, evaluator):
-    """After each attack of the grid, the device holds what it held before the grid: the attacked copy,
-    its optimizer state and the trainer are gone (no growth from one attack to the next)."""
+    """After each attack of the grid, the device holds what it held before: the attacked copy, its
+    optimizer state and the trainer are gone (a leak would keep at least one copy of the weights)."""
     from attacks.grid import run_grid
     from train.pipeline import build_named
 
     model, tokenizer = cuda_pair
-    cfg = compose_config("harden", ["preset=ci", "attack=[full_ft]", "budget.steps=2", "budget.eval_every=2",
-                                    "budget.seeds=[0,1,2]", "eval.max_prompts=4"])
-    attacks = build_named(cfg.attack, "attack")
+
+    def grid(seeds: str, store=None) -> None:
+        cfg = compose_config("harden", ["preset=ci", "attack=[full_ft]", "budget.steps=2", "budget.eval_every=2",
+                                        f"budget.seeds={seeds}", "eval.max_prompts=4"])
+        run_grid(build_named(cfg.attack, "attack"), {"base": model}, tokenizer, data, evaluator, done={},
+                 store=store, progress=False)
+
+    grid("[0]")  # warm-up: CUDA context, cuBLAS workspaces and kernels are allocated once per process
     torch.cuda.synchronize()
     baseline = torch.cuda.memory_allocated()
     after: list[int] = []
-    run_grid(attacks, {"base": model}, tokenizer, data, evaluator, done={},
-             store=lambda record: after.append(torch.cuda.memory_allocated()), progress=False)
+    grid("[1,2,3]", store=lambda record: after.append(torch.cuda.memory_allocated()))
     weights = sum(p.numel() * p.element_size() for p in model.parameters())
     assert len(after) == 3
     assert all(a - baseline < 0.05 * weights + 2**20 for a in after), (baseline, after, weights)

@@ -214,7 +214,8 @@ def run_plan(kit: Path, work: Path, python: str = sys.executable) -> list[Step]:
 def run_env(work: Path) -> dict:
     return {"PYTHONPATH": f"{work / 'site'}{os.pathsep}{REPO}", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled",
             "HF_HUB_DISABLE_TELEMETRY": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1",
-            "KEEL_CACHE": str(work / "cache"), "TORCH_EXTENSIONS_DIR": str(work / "cache" / "torch_extensions")}
+            "KEEL_CACHE": str(work / "cache"), "TORCH_EXTENSIONS_DIR": str(work / "cache" / "torch_extensions"),
+            "DS_ACCELERATOR": "cuda"}  # tests/conftest.py would otherwise default DeepSpeed to the CPU
 
 
 def _figures(path: str | None) -> dict:
