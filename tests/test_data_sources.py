@@ -142,6 +142,21 @@ def test_one_local_data_file_through_a_map(suffix, tmp_path):
                                                                       ("b-1", "Made-up goal 1", "made-up")]
 
 
+def test_shipped_map_on_the_original_csv_with_overrides_from_the_docs(tmp_path):
+    """docs/data.md: HarmBench's original CSV through the harmbench map (its hub config name ignored)."""
+    rows = [{"Behavior": f"Made-up behavior {i}", "FunctionalCategory": kind, "SemanticCategory": "made_up",
+             "Tags": "", "ContextString": "", "BehaviorID": f"made_up_{i}"}
+            for i, kind in enumerate(["standard", "contextual", "standard", "copyright"])]
+    csv = tmp_path / "harmbench_behaviors_text_all.csv"
+    Dataset.from_list(rows).to_csv(csv, index=False)
+    cfg = _compose("harmful_eval/harmbench", f"data.harmful_eval.path={csv}", "data.harmful_eval.columns.prompt=Behavior",
+                   "data.harmful_eval.columns.category=SemanticCategory",
+                   "+data.harmful_eval.where.FunctionalCategory=standard", "data.harmful_eval.id=BehaviorID")
+    out = load_data(cfg.data).harmful_eval
+    assert [r["id"] for r in out] == ["harmbench-made_up_0", "harmbench-made_up_2"]
+    assert out[0]["prompt"] == "Made-up behavior 0" and out[0]["category"] == "made_up"
+
+
 def test_bare_hf_id_takes_columns_named_like_keel_fields(monkeypatch):
     import datasets
 

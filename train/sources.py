@@ -138,7 +138,8 @@ def _load_table(node: dict, option: str):
         if local.is_file() and local.suffix.lower() in LOCAL_BUILDERS:
             if local.suffix.lower() == ".tsv":
                 options.setdefault("delimiter", "\t")
-            options.pop("data_files", None)
+            for hub_only in ("data_files", "name", "revision"):  # a single file has no configs or commits
+                options.pop(hub_only, None)
             return datasets.load_dataset(LOCAL_BUILDERS[local.suffix.lower()], data_files=str(local),
                                          split="train", **options)
     except KeelError:
