@@ -6,19 +6,24 @@
                    (`mcq_accuracy`: summed log-prob; `mcq_accuracy_norm`: per-token mean)
     over-refusal   refusal rate, by the configured judge, on benign prompts that look edgy
     KL to base     mean over the benign reference-answer tokens of KL(p_base || p_model)
-    lm-eval        `utility.lm_eval_tasks` through lm-evaluation-harness, when `lm_eval` is importable
+    lm-eval        `utility.lm_eval_tasks` through lm-evaluation-harness (`pip install lm-eval`): any
+                   task it knows, or your own task YAMLs in `utility.lm_eval_include_path`
 
 The chat template is applied everywhere (train/chat.py).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import logging
 import math
+from pathlib import Path
 
 import torch
 
 from attacks.evaluator import response_nll
+from train import KeelError
 from train.chat import prompt_completion_ids
 
 log = logging.getLogger("keel")
@@ -96,17 +101,71 @@ def kl_to_base(model, base, tokenizer, rows: list[dict], batch_size: int = 8) ->
     return total / max(count, 1)
 
 
-def lm_eval_scores(model, tokenizer, tasks: list[str], limit: int | None = None) -> dict:
-    """lm-evaluation-harness task metrics (empty when `lm_eval` is not installed)."""
+def _lm_eval():
     try:
-        from lm_eval import simple_evaluate
-        from lm_eval.models.huggingface import HFLM
+        import lm_eval
+        from lm_eval.tasks import TaskManager
     except ImportError:
-        log.info("utility.lm_eval_tasks set but lm_eval is not installed; skipped")
-        return {}
-    out = simple_evaluate(model=HFLM(pretrained=model, tokenizer=tokenizer), tasks=list(tasks), limit=limit,
-                          apply_chat_template=True)
-    return {task: {k: v for k, v in m.items() if isinstance(v, (int, float))} for task, m in out["results"].items()}
+        raise KeelError("utility.lm_eval_tasks: lm-evaluation-harness is not installed; "
+                        "pip install lm-eval (or keel's `eval` extra), or set utility.lm_eval_tasks=[]") from None
+    return lm_eval, TaskManager
+
+
+@functools.lru_cache(maxsize=8)
+def _task_index(include_path: str | None, with_lm_eval_tasks: bool):
+    """lm-eval's TaskManager, cached: indexing the task YAMLs lm-eval ships takes seconds."""
+    _, TaskManager = _lm_eval()
+    if include_path and not Path(include_path).is_dir():
+        raise KeelError(f"utility.lm_eval_include_path: not a directory: {include_path}")
+    return TaskManager(include_path=include_path, include_defaults=with_lm_eval_tasks)
+
+
+def _task_manager(include_path: str | None, tasks: tuple[str, ...]):
+    """Only the folder's own tasks when they are all that is asked for; else lm-eval's too."""
+    if include_path:
+        local = _task_index(include_path, False)
+        if set(tasks) <= set(local.all_tasks):
+            return local
+    return _task_index(include_path, True)
+
+
+def check_lm_eval(cfg) -> None:
+    """Before any model is loaded: lm-eval is importable and knows every task of `utility.lm_eval_tasks`."""
+    cfg = cfg or {}
+    tasks = tuple(str(t) for t in cfg.get("lm_eval_tasks") or [])
+    if not tasks:
+        return
+    path = str(cfg["lm_eval_include_path"]) if cfg.get("lm_eval_include_path") else None
+    known = set(_task_manager(path, tasks).all_tasks)
+    for task in tasks:
+        if task not in known:
+            close = difflib.get_close_matches(task, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; a local task needs utility.lm_eval_include_path"
+            raise KeelError(f"utility.lm_eval_tasks: lm-eval knows no task '{task}'{hint}")
+
+
+def lm_eval_scores(model, tokenizer, tasks: list[str], limit: int | None = None, include_path: str | None = None,
+                   chat_template: bool = True, batch_size: int = 8) -> dict:
+    """lm-evaluation-harness metrics of the in-memory model, per task: every numeric metric (e.g.
+    `acc,none`, `acc_stderr,none`), `n` (documents scored) and `rows` (each metric per document, in
+    document order, for CIs over items). `include_path`: a folder of task YAMLs of your own;
+    `chat_template`: lm-eval applies the tokenizer's chat template (keel's default everywhere)."""
+    lm_eval, _ = _lm_eval()
+    from lm_eval.models.huggingface import HFLM
+
+    device = next(model.parameters()).device
+    out = lm_eval.simple_evaluate(
+        model=HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, device=str(device)),
+        tasks=list(tasks), limit=limit, task_manager=_task_manager(include_path and str(include_path), tuple(tasks)),
+        apply_chat_template=chat_template, log_samples=True, bootstrap_iters=1000)
+    scores = {}
+    for task, metrics in out["results"].items():
+        samples = sorted(out["samples"].get(task, []), key=lambda s: s["doc_id"])
+        numeric = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        names = {k.split(",")[0] for k in numeric if "_stderr" not in k}
+        scores[task] = {**numeric, "n": len(samples),
+                        "rows": {m: [float(s[m]) for s in samples] for m in sorted(names) if samples and m in samples[0]}}
+    return scores
 
 
 def utility_probes(model, tokenizer, data, evaluator, base=None, cfg=None) -> dict:
@@ -127,7 +186,8 @@ def utility_probes(model, tokenizer, data, evaluator, base=None, cfg=None) -> di
     if base is not None and cfg.get("kl", True):
         out["kl_to_base"] = kl_to_base(model, base, tokenizer, data.benign_eval[:cap])
     if cfg.get("lm_eval_tasks"):
-        out["lm_eval"] = lm_eval_scores(model, tokenizer, cfg["lm_eval_tasks"], cfg.get("lm_eval_limit"))
+        out["lm_eval"] = lm_eval_scores(model, tokenizer, list(cfg["lm_eval_tasks"]), cfg.get("lm_eval_limit"),
+                                        cfg.get("lm_eval_include_path"), cfg.get("lm_eval_chat_template", True))
     model.train(was_training)
     return out
 

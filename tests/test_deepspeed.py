@@ -138,8 +138,9 @@ def test_meta_learning_defense_on_two_ranks_under_zero2(tiny_dir, tmp_path):
 
 # -- the child processes ------------------------------------------------------------------------------
 
-def _stage_child(stage: int, tiny: str, out: Path) -> None:
-    """Rank 0 of 1: plain PyTorch hardening + attack, then the pipeline under ZeRO-<stage>; the differences."""
+def _stage_child(stage: int, tiny: str, out: Path, overrides: list[str]) -> None:
+    """Rank 0 of 1: plain PyTorch hardening + attack, then the pipeline under ZeRO-<stage>; the differences.
+    `overrides`: extra Hydra overrides (tests/test_gpu.py runs this child on a GPU in fp32)."""
     from safetensors.torch import load_file
 
     from attacks.runner import make_evaluator
@@ -150,7 +151,7 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
     from train.pipeline import build_named, run_pipeline
 
     cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", f"deepspeed=zero{stage}",
-                                    *STAGES[stage]])
+                                    *STAGES[stage], *overrides])
     model, tokenizer = load_model_and_tokenizer(cfg.model)
     data = load_data(cfg.data)
     plain = clean_copy(model)
@@ -168,10 +169,10 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
         del args, sharded
     report = run_pipeline(cfg)
     saved = load_file(str(out / "run" / "checkpoint" / "model.safetensors"))
-    ref, base = plain.state_dict(), model.state_dict()
+    ref, base = ({k: v.cpu() for k, v in m.state_dict().items()} for m in (plain, model))
     ds_curve = next(c["curve"] for c in report["curves"] if c["target"] == "hardened")
     result.update(
-        zero_stage=report["distributed"]["zero_stage"],
+        zero_stage=report["distributed"]["zero_stage"], device=next(plain.parameters()).device.type,
         weights_diff=max(float((saved[k] - ref[k]).abs().max()) for k in saved),
         weights_moved=max(float((saved[k] - base[k]).abs().max()) for k in saved),
         attack_nll_diff=max(abs(a["benign_nll"] - b["benign_nll"]) for a, b in zip(ds_curve, plain_curve)),
@@ -230,7 +231,7 @@ def _ranks_child(tiny: str, out: Path, overrides: list[str]) -> None:
 if __name__ == "__main__":
     kind, *rest = sys.argv[1:]
     if kind == "stage":
-        _stage_child(int(rest[0]), rest[1], Path(rest[2]))
+        _stage_child(int(rest[0]), rest[1], Path(rest[2]), rest[3:])
     elif kind == "evaluate":
         _evaluate_child(rest[0], Path(rest[1]))
     else:

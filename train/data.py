@@ -9,6 +9,10 @@ Record kinds and their required fields (extra fields are kept):
 
 A bad record fails with one line: `FILE:LINE: field 'x' ...`. Splits are made per paraphrase group, so
 no paraphrase of an evaluation prompt is ever trained on; a record may pin its own `split`.
+
+Any data option may also name a data set through `datasets` (`hf:<id>`, a local copy, a YAML column map,
+or a list of sources: train/sources.py, docs/data.md). `data.harmful_eval`, when set, replaces the held-out
+harmful prompts (e.g. a standard benchmark); the training split of `data.harmful` stays as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omegaconf import ListConfig
+
 from train import KeelError
+from train.sources import describe, is_named_source, load_source
 
 REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "harmful": {"id": str, "prompt": str, "refusal": str, "compliance": str, "category": str},
@@ -61,10 +68,17 @@ def resolve_data_path(path: str | Path) -> Path:
     return p
 
 
-def load_records(path: str | Path, kind: str) -> list[dict]:
-    """Read and validate one JSONL file (or a `datasets` directory saved with `save_to_disk`)."""
+def load_records(path, kind: str, option: str | None = None) -> list[dict]:
+    """Read and validate one JSONL file (or a `datasets` directory saved with `save_to_disk`), or a named
+    source (`hf:<id>`, a column map, a list: train/sources.py); `option` names the config key in errors."""
     if kind not in REQUIRED:
         raise DataError(f"data: unknown record kind '{kind}' (one of {sorted(REQUIRED)})")
+    option = option or f"data ({kind})"
+    if isinstance(path, (list, tuple, ListConfig)):
+        return _unique_ids([r for i, item in enumerate(path) for r in load_records(item, kind, f"{option}[{i}]")],
+                           f"{option} ({describe(path)})")
+    if is_named_source(path):
+        return _unique_ids(load_source(path, kind, option, _validate), f"{option} ({describe(path)})")
     p = resolve_data_path(path)
     if p.is_dir():
         from datasets import load_from_disk
@@ -92,12 +106,17 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
                 except json.JSONDecodeError as err:
                     raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
                 rows.append(_validate(record, kind, f"{p}:{lineno}"))
+    return _unique_ids(rows, str(p), "empty file")
+
+
+def _unique_ids(rows: list[dict], where: str, why_empty: str = "no row kept") -> list[dict]:
     if not rows:
-        raise DataError(f"{p}: no records (empty file)")
-    ids = [r["id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise DataError(f"{p}: field 'id' = '{dup}' appears more than once")
+        raise DataError(f"{where}: no records ({why_empty})")
+    seen: set[str] = set()
+    for r in rows:
+        if r["id"] in seen:
+            raise DataError(f"{where}: field 'id' = '{r['id']}' appears more than once")
+        seen.add(r["id"])
     return rows
 
 
@@ -136,14 +155,17 @@ class DataBundle:
 
 def load_data(cfg) -> DataBundle:
     """Build a DataBundle from a `data` config node (paths, eval_fraction, split_seed, caps)."""
-    harmful = load_records(cfg.harmful, "harmful")
-    benign = load_records(cfg.benign, "benign")
+    harmful = load_records(cfg.harmful, "harmful", "data.harmful")
+    benign = load_records(cfg.benign, "benign", "data.benign")
     h_train, h_eval = split_by_group(harmful, cfg.eval_fraction, cfg.split_seed)
+    if cfg.get("harmful_eval"):  # e.g. a standard benchmark: the held-out prompts, never trained on
+        h_eval = load_records(cfg.harmful_eval, "harmful", "data.harmful_eval")
     b_train, b_eval = split_by_group(benign, cfg.eval_fraction, cfg.split_seed)
     for name, rows in (("harmful train", h_train), ("harmful eval", h_eval),
                        ("benign train", b_train), ("benign eval", b_eval)):
         if not rows:
             raise DataError(f"data: the {name} split is empty; check data.eval_fraction and the 'split' fields")
-    optional = {k: load_records(cfg[k], k) if cfg.get(k) else [] for k in ("edgy", "mcq", "identity")}
-    sources = {k: str(cfg[k]) for k in ("harmful", "benign", "edgy", "mcq", "identity") if cfg.get(k)}
+    optional = {k: load_records(cfg[k], k, f"data.{k}") if cfg.get(k) else [] for k in ("edgy", "mcq", "identity")}
+    sources = {k: describe(cfg[k]) for k in ("harmful", "harmful_eval", "benign", "edgy", "mcq", "identity")
+               if cfg.get(k)}
     return DataBundle(h_train, h_eval, b_train, b_eval, sources=sources, **optional)

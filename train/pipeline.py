@@ -88,6 +88,10 @@ def validate_options(cfg: DictConfig) -> None:
     for name, node in (cfg.get("attack") or {}).items():
         if isinstance(node, DictConfig) and "seeds" in node and not node.seeds:
             raise KeelError(f"attack.{name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
+    if (cfg.get("utility") or {}).get("enabled", True):
+        from attacks.utility import check_lm_eval
+
+        check_lm_eval(cfg.get("utility"))  # lm-eval installed and every task known, before any model loads
 
 
 def build_named(cfg_group: DictConfig | None, kind: str) -> list:
