@@ -13,7 +13,8 @@ Record kinds and their required fields (extra fields are kept):
 A bad record fails with one line: `FILE:LINE: field 'x' ...`. Splits are made per paraphrase group, so
 no paraphrase of an evaluation prompt is ever trained on; a record may pin its own `split`. harmful_nl
 follows harmful's split by group (a translation carries its source row's group), so no translation of
-an evaluation prompt is ever trained on either.
+an evaluation prompt is ever trained on either. Harmful evaluation rows are interleaved by category, so
+a capped evaluation (the first `eval.max_prompts` rows) covers every category.
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ def split_by_group(rows: list[dict], eval_fraction: float, seed: int) -> tuple[l
     return train, evaluation
 
 
+def interleave_by(rows: list[dict], key: str) -> list[dict]:
+    """Rows reordered round-robin over their `key` values (first-seen order, stable within a value), so
+    that any prefix, which is what a capped evaluation (`eval.max_prompts`) reads, spreads over them all."""
+    buckets: dict[Any, list[dict]] = {}
+    for r in rows:
+        buckets.setdefault(r.get(key), []).append(r)
+    return [b[i] for i in range(max(map(len, buckets.values()), default=0)) for b in buckets.values() if i < len(b)]
+
+
 def split_following(rows: list[dict], reference_train: list[dict], reference_eval: list[dict],
                     eval_fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
     """Split `rows` (e.g. translations) the way a reference split splits their groups: a group held out
@@ -167,6 +177,7 @@ def load_data(cfg) -> DataBundle:
     harmful = load_records(cfg.harmful, "harmful")
     benign = load_records(cfg.benign, "benign")
     h_train, h_eval = split_by_group(harmful, cfg.eval_fraction, cfg.split_seed)
+    h_eval = interleave_by(h_eval, "category")
     b_train, b_eval = split_by_group(benign, cfg.eval_fraction, cfg.split_seed)
     for name, rows in (("harmful train", h_train), ("harmful eval", h_eval),
                        ("benign train", b_train), ("benign eval", b_eval)):
@@ -175,7 +186,7 @@ def load_data(cfg) -> DataBundle:
     optional = {k: load_records(cfg[k], k) if cfg.get(k) else [] for k in OPTIONAL_KINDS}
     if cfg.get("harmful_nl"):
         nl = load_records(cfg.harmful_nl, "harmful_nl")
-        optional["harmful_nl_train"], optional["harmful_nl_eval"] = split_following(
-            nl, h_train, h_eval, cfg.eval_fraction, cfg.split_seed)
+        nl_train, nl_eval = split_following(nl, h_train, h_eval, cfg.eval_fraction, cfg.split_seed)
+        optional["harmful_nl_train"], optional["harmful_nl_eval"] = nl_train, interleave_by(nl_eval, "category")
     sources = {k: str(cfg[k]) for k in ("harmful", "harmful_nl", "benign", *OPTIONAL_KINDS) if cfg.get(k)}
     return DataBundle(h_train, h_eval, b_train, b_eval, sources=sources, **optional)

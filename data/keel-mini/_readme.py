@@ -92,8 +92,10 @@ come from keel's own loader):
 
 Files are UTF-8 JSON Lines (one object per line, `json.dumps(..., ensure_ascii=False)`).
 Do not edit the JSONL files or this README by hand; edit the literals and rebuild.
-Every file is interleaved round-robin over its categories, families or subjects, so any prefix
-(what `eval.max_prompts` and `utility.max_prompts` evaluate when a run subsamples) is balanced.
+Every file is interleaved round-robin over its categories, families or subjects, and keel's loader
+interleaves the harmful evaluation split by category, so a capped evaluation (the first
+`eval.max_prompts` / `utility.max_prompts` rows, when a run subsamples) covers every category,
+family and subject.
 
 ## Safety rule
 

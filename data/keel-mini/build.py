@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate the keel-mini dataset (JSONL files + README.md) from hand-written literals.
 
-Usage (from the repository root):
-    python data/keel-mini/build.py
+Usage (from the repository root, in keel's environment):
+    .venv/bin/python data/keel-mini/build.py              # rewrites this folder's files
+    .venv/bin/python data/keel-mini/build.py --out DIR    # writes them to DIR instead (to compare)
 
 The build is fully deterministic (no randomness, no clock, no environment lookups),
 so running it again reproduces every output file byte-for-byte.
@@ -211,18 +212,18 @@ def build_obey():
     return rows
 
 
-def write_jsonl(name, rows):
-    with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="\n") as f:
+def write_jsonl(path, rows):
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def read_jsonl(name):
-    with open(os.path.join(HERE, name), encoding="utf-8") as f:
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def main():
+def main(out_dir=HERE):
     from _readme import render_readme
 
     harmful = build_harmful()
@@ -235,14 +236,18 @@ def main():
         "mcq.jsonl": build_mcq(),
         "identity_shift.jsonl": build_obey(),
     }
+    os.makedirs(out_dir, exist_ok=True)
     for name in FILES:
-        write_jsonl(name, outputs[name])
-    readme = render_readme({name: read_jsonl(name) for name in FILES})
-    with open(os.path.join(HERE, "README.md"), "w", encoding="utf-8", newline="\n") as f:
+        write_jsonl(os.path.join(out_dir, name), outputs[name])
+    readme = render_readme({name: read_jsonl(os.path.join(out_dir, name)) for name in FILES})
+    with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(readme)
     for name in FILES:
         print("%-22s %4d rows" % (name, len(outputs[name])))
 
 
 if __name__ == "__main__":
-    main()
+    args = sys.argv[1:]
+    if args and (len(args) != 2 or args[0] != "--out"):
+        sys.exit("usage: build.py [--out DIR]")
+    main(args[1] if args else HERE)
