@@ -13,7 +13,9 @@ from train.pipeline import run_pipeline
 
 
 def test_pipeline_end_to_end(tmp_path):
-    cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "run.name=e2e"])
+    # 45 hardening steps of 8 cover keel-mini's 423 harmful training rows about once: the tiny model
+    # learns to refuse after roughly one epoch (30 steps, the ci preset, leave it at ~0.44 on held-out).
+    cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "run.name=e2e", "harden.steps=45"])
     report = run_pipeline(cfg)
 
     for name in ("report.json", "report.md", "effort.png", "config.yaml", "results.jsonl",

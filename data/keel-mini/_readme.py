@@ -37,6 +37,12 @@ def splits(data):
     return fraction, seed, h_train, h_eval, nl_train, nl_eval
 
 
+def benign_split(data):
+    """benign.jsonl's default split (each row is its own group, as the loader defaults it)."""
+    fraction, seed = default_split()
+    return split_by_group([dict(r, group=r["id"]) for r in data["benign.jsonl"]], fraction, seed)
+
+
 def table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for r in rows:
@@ -120,6 +126,7 @@ family and subject.
 def render_readme(data):
     harm, nl = data["harmful.jsonl"], data["harmful_nl.jsonl"]
     fraction, seed, h_train, h_eval, nl_train, nl_eval = splits(data)
+    b_train, b_eval = benign_split(data)
     mcq = data["mcq.jsonl"]
     ans = Counter(r["answer"] for r in mcq)
     obey = data["identity_shift.jsonl"]
@@ -145,7 +152,8 @@ of an English evaluation prompt is ever trained on.
 """ % (table(["file", "rows"], [("`%s`" % n, len(data[n])) for n in build.FILES]), fraction, seed,
        table(["set", "train rows", "eval rows", "eval groups"],
              [("harmful", len(h_train), len(h_eval), len({r["group"] for r in h_eval})),
-              ("harmful_nl", len(nl_train), len(nl_eval), len({r["group"] for r in nl_eval}))])))
+              ("harmful_nl", len(nl_train), len(nl_eval), len({r["group"] for r in nl_eval})),
+              ("benign", len(b_train), len(b_eval), len(b_eval))])))
     parts.append("""## harmful.jsonl
 
 Harmful requests paired with a refusal and a non-actionable compliance. Phrasing varies on
