@@ -13,8 +13,8 @@ from train.pipeline import run_pipeline
 
 
 def test_pipeline_end_to_end(tmp_path):
-    # 45 hardening steps of 8 cover keel-mini's 423 harmful training rows about once: the tiny model
-    # learns to refuse after roughly one epoch (30 steps, the ci preset, leave it at ~0.44 on held-out).
+    # 45 hardening steps of 8 see most of keel-mini's 423 harmful training rows once; the tiny model needs
+    # about that to refuse held-out prompts (the ci preset's 30 steps leave it at 7 of 16).
     cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "run.name=e2e", "harden.steps=45"])
     report = run_pipeline(cfg)
 
