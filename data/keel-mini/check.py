@@ -220,7 +220,7 @@ def near_duplicates(name, rows, others, label):
         for row, rn, rt in mine:
             jac = len(rt & ot) / max(1, len(rt | ot))
             matcher.set_seq1(rn)
-            ratio = matcher.ratio() if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6 else 0.0
+            ratio = matcher.ratio() if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75 else 0.0
             if max(ratio, jac) > worst[0]:
                 worst = (max(ratio, jac), row["prompt"], other)
             if ratio >= 0.75 or jac >= 0.5:
