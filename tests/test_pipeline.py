@@ -13,7 +13,9 @@ from train.pipeline import run_pipeline
 
 
 def test_pipeline_end_to_end(tmp_path):
-    cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "run.name=e2e"])
+    # 45 hardening steps of 8 see most of keel-mini's 423 harmful training rows once; the tiny model needs
+    # about that to refuse held-out prompts (the ci preset's 30 steps leave it at 7 of 16).
+    cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "run.name=e2e", "harden.steps=45"])
     report = run_pipeline(cfg)
 
     for name in ("report.json", "report.md", "effort.png", "config.yaml", "results.jsonl",
