@@ -85,12 +85,20 @@ def cost_phrase(side: dict) -> str:
     extras = ", ".join(e for e in extras if e)
     seeds = f" on average over {side['n']} seeds" if side["n"] > 1 else ""
     if side["censored"] == side["n"]:
-        return (f"was not broken within the {num(side['budget'])}-step budget" + (f" ({extras})" if extras else ""))
+        return (f"was not broken within the {num(side['budget'])}-step budget" + (f" ({extras})" if extras else "")
+                + f" of {', '.join(sorted(set(side['attacks'])))}")
     text = f"took {'at least ' if side['censored'] else ''}{steps_word(side['steps'])}"
     text += (f" ({extras})" if extras else "") + seeds
     if side["censored"]:
         text += f" ({side['censored']} of {side['n']} seeds not broken within the {num(side['budget'])}-step budget)"
     return text + f" with {', '.join(sorted(set(side['attacks'])))}"
+
+
+def breaking(who: str, side: dict) -> str:
+    """'Breaking the hardened model took ...', or 'The hardened model was not broken within ...'."""
+    if side["censored"] == side["n"]:
+        return f"{who[0].upper()}{who[1:]} {cost_phrase(side)}"
+    return f"Breaking {who} {cost_phrase(side)}"
 
 
 def ratio_phrase(cost: dict, base_noun: str) -> str:
@@ -111,18 +119,24 @@ def cost_sentences(report: dict) -> list[str]:
     if t is None:
         return ["No training attack counted in steps ran on both models, so there is no attacker cost in steps."]
     if b is None:
-        return [f"Breaking {nt} {cost_phrase(t)}; there is no {base} to compare with."]
+        return [f"{breaking(nt, t)}; there is no {base} to compare with."]
     if b["steps"] == 0 and not b["censored"]:
         if t["steps"] == 0 and not t["censored"]:
             return [f"Neither model resisted: {nb} and {nt} were both past the threshold before any attack "
                     f"({pct(b['asr_before'])} and {pct(t['asr_before'])} of prompts answered)."]
-        return [f"Breaking {nt} {cost_phrase(t)}; {nb} needed none: it was already past the threshold before "
+        return [f"{breaking(nt, t)}; {nb} needed none: it was already past the threshold before "
                 f"any attack ({pct(b['asr_before'])} of prompts answered)."]
     if b["censored"] == b["n"] and t["censored"] == t["n"]:
-        return [f"Neither model was broken within the {num(max(b['budget'], t['budget']))}-step budget, so this "
-                "budget cannot rank them."]
+        scope = set(b["attacks"]) | set(t["attacks"])
+        broke = sorted(row["attack"] for row in report.get("comparison", []) if row["attack"] not in scope and any(
+            isinstance(row.get(side), dict) and row[side].get("steps_to_threshold_censored", 1) < len(
+                row[side].get("seeds") or []) for side in (base, treated)))
+        return [f"Neither model was broken within the {num(max(b['budget'], t['budget']))}-step budget of "
+                f"{', '.join(sorted(scope))}, so this budget cannot rank them"
+                + (f"; attacks outside the headline's scope did reach the threshold ({', '.join(broke)}: see the "
+                   "table)." if broke else ".")]
     ratio = ratio_phrase(cost or {}, nb) if cost else ""
-    return [f"Breaking {nt} {cost_phrase(t)}; {nb} {cost_phrase(b)}"
+    return [f"{breaking(nt, t)}; {nb} {cost_phrase(b)}"
             + (f": {ratio}." if ratio else ".")]
 
 

@@ -20,7 +20,7 @@ from train.run_dir import atomic_write_bytes  # noqa: E402
 
 COLORS = {"base": "tab:red", "hardened": "tab:blue", "baseline": "tab:red", "checkpoint": "tab:blue"}
 MISSING = {"zero_base": "base past the threshold before any attack", "neither": "neither broken within the budget",
-           "none": "one side did not run"}
+           "zero_cost": "the base reached the threshold at no measured cost", "none": "one side did not run"}
 
 
 def _color(target: str, targets: dict | None) -> str:
@@ -76,7 +76,8 @@ def plot_effort(results: list[dict], tau: float, path: str | Path, targets: dict
         _threshold(ax, tau)
         unit = next(((r.get("extra") or {}).get("cost_unit") for r in runs), None) or "steps"
         ax.set(title=attack + (" (bars: 95% CI over prompts)" if drew_ci else ""),
-               xlabel="attack step" if unit == "steps" else unit, ylim=(-0.03, 1.03))
+               xlabel={"steps": "attack step", "none": "0 = before the edit, 1 = after"}.get(unit, unit),
+               ylim=(-0.03, 1.03))
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("attack success rate (ASR)")
     unique = {}

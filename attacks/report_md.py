@@ -49,6 +49,8 @@ def ratio_cell(r: dict | None, digits: int = 2) -> str:
         return "(one side only)"
     if r.get("bound") == "zero_base":
         return "n/a: base past the threshold before any attack"
+    if r.get("bound") == "zero_cost":
+        return "n/a: the base reached the threshold at no measured cost"
     if r.get("bound") == "neither":
         return "n/a: neither broken within the budget"
     if r.get("ratio") is None:
@@ -65,6 +67,8 @@ def ratio_cell(r: dict | None, digits: int = 2) -> str:
 def _cost(value, censored: int, unit: str) -> str:
     if value is None:
         return "n/a"
+    if unit == "none":  # a weight edit: step 0 = before it, step 1 = after
+        return "not reached" if censored else ("before the edit" if value == 0 else "after the edit")
     shown = si(value, "FLOPs") if unit == "FLOPs" else f"{_g(value)} {unit}"
     return (">=" if censored else "") + shown
 
@@ -77,7 +81,7 @@ def effort_lines(report: dict) -> list[str]:
         unit = unit_of(report, row["attack"])
         part = row["split"] + (", validation" if row.get("role") == "validation" else "")
         ratios = row.get("ratios") or {}
-        figures = [("steps_to_threshold", f"{unit} to threshold", unit),
+        figures = [("steps_to_threshold", "threshold reached" if unit == "none" else f"{unit} to threshold", unit),
                    ("flops_to_threshold", "FLOPs to threshold", "FLOPs"),
                    ("seconds_to_threshold", "training seconds to threshold", "s"),
                    ("asr_before", "ASR before attack", "rate"), ("asr_final", "final ASR", "rate"),
@@ -229,7 +233,9 @@ def runs_lines(report: dict) -> list[str]:
              "benign NLL after attack | NLL rise during attack |", "|---|---|---|---|---|---|---|---|---|"]
     rows = sorted(report["runs"], key=lambda r: (r["attack"], r["target"], str(r["seed"])))
     for r in rows:
-        steps = r["steps_to_threshold"]["display"] + f" {r.get('cost_unit', 'steps')}"
+        s = r["steps_to_threshold"]
+        steps = (_cost(s["value"] if not s["censored"] else s["budget"], s["censored"], "none")
+                 if r.get("cost_unit") == "none" else f"{s['display']} {r.get('cost_unit', 'steps')}")
         lines.append(f"| {r['target']} | {r['attack']} | {r['seed']} | "
                      f"{_with(pct(r['asr_before']), prompts=_rate_ci(r.get('asr_before_ci')))} | "
                      f"{_with(steps, prompts=_steps_ci(r.get('steps_to_threshold_ci')))} | "

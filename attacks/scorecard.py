@@ -93,6 +93,11 @@ def compare(scored: list[dict], base: str = "base", treated: str = "hardened") -
             entry[target]["steps_censored"] = entry[target]["steps_to_threshold_censored"] > 0
         if base in targets and treated in targets:
             entry["ratios"] = {m: ratio_of(targets[base], targets[treated], m) for m in (*COST, *HARM)}
+            for m in COST[1:]:  # FLOPs or seconds of 0 after a step > 0: no training cost, not a broken base
+                r = entry["ratios"][m]
+                if r["bound"] == "zero_base" and entry["ratios"]["steps_to_threshold"]["bound"] != "zero_base":
+                    r.update(bound="zero_cost", display="n/a (the base side reached the threshold at no "
+                                                        "measured cost)")
             steps = entry["ratios"]["steps_to_threshold"]
             if steps["ratio"] is not None and steps["bound"] != "neither":
                 entry["steps_ratio"] = steps["ratio"]

@@ -125,11 +125,18 @@ def test_head_to_head_gives_the_ratio_against_the_baseline_arm():
 def test_censored_costs_say_so():
     report, md = report_of(pair([0, 12, 18, 18], [0, 0, 0, 0]))
     text = report["headline"]["text"]
-    assert "Breaking the hardened model was not broken within the 30-step budget" in text
+    assert "The hardened model was not broken within the 30-step budget (120 examples, 18 TFLOPs) of lora; the base " \
+        "model took 10 fine-tuning steps" in text
     assert ": at least x3.00 the base model's cost" in text and ">=x3.00" in md
     neither, _ = report_of(pair([0, 0, 0], [0, 0, 0]))
-    assert "Neither model was broken within the 20-step budget, so this budget cannot rank them." in \
+    assert "Neither model was broken within the 20-step budget of lora, so this budget cannot rank them." in \
         neither["headline"]["text"]
+    # The headline never contradicts the tables: an attack outside its scope that did break a model is named.
+    mixed, md = report_of(pair([0, 0, 0], [0, 0, 0]) + pair([12, 18], [0, 12], attack="full_ft", split="train"))
+    assert mixed["headline"]["sentences"][1] == (
+        "Neither model was broken within the 20-step budget of lora, so this budget cannot rank them; attacks "
+        "outside the headline's scope did reach the threshold (full_ft: see the table).")
+    assert "n/a: base past the threshold before any attack" in md
 
 
 def test_the_headline_says_when_steps_are_too_coarse_to_rank_and_stays_silent_otherwise():
