@@ -117,7 +117,7 @@ def cost_sentences(report: dict) -> list[str]:
     b, t = sides.get(base), sides.get(treated)
     nb, nt = noun(base, report), noun(treated, report)
     if t is None:
-        return ["No training attack counted in steps ran on both models, so there is no attacker cost in steps."]
+        return ["No training attack counted in steps ran, so there is no attacker cost in steps (see the tables)."]
     if b is None:
         return [f"{breaking(nt, t)}; there is no {base} to compare with."]
     if b["steps"] == 0 and not b["censored"]:

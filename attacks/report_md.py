@@ -192,6 +192,9 @@ def resolution_lines(report: dict) -> list[str]:
     lines = ["## How finely this was measured", ""]
     for attack, a in (res.get("attacks") or {}).items():
         unit = a.get("unit", "steps")
+        if unit == "none":
+            lines.append(f"- {attack}: a weight edit, judged before and after it.")
+            continue
         if a["steps"] <= 1:
             how = f"to the {unit.rstrip('s')} ({', '.join(a['methods'])})"
         else:
