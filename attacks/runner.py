@@ -141,3 +141,11 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
 def describe_judges(evaluator: Evaluator) -> dict:
     return {"judge": evaluator.judge.describe(),
             "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None}
+
+
+def describe_evaluation(cfg, evaluator: Evaluator) -> dict:
+    """The prompts the evaluations used and the caps that chose them (report.json `evaluation`; the
+    report's `resolution` says from it whether a set was subsampled)."""
+    return {"harmful_prompts": len(evaluator.harmful_prompts), "benign_rows": len(evaluator.benign),
+            "max_prompts": OmegaConf.select(cfg, "eval.max_prompts"),
+            "utility_max_prompts": OmegaConf.select(cfg, "utility.max_prompts")}

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from attacks.evaluator import response_nll
+from attacks.intervals import paired_change_ci, rows_rate_ci, token_mean_ci
 from train import KeelError
 from train.chat import prompt_completion_ids
 
@@ -59,18 +60,22 @@ def completion_log_probs(model, tokenizer, rows: list[tuple[str, str]], batch_si
     return out
 
 
-def mcq_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 8) -> tuple[float, float]:
-    """(accuracy by summed log-prob, accuracy by per-token mean log-prob) on multiple-choice rows."""
+def mcq_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 8, per_row: dict | None = None
+                 ) -> tuple[float, float]:
+    """(accuracy by summed log-prob, accuracy by per-token mean log-prob) on multiple-choice rows;
+    `per_row`, a dict, receives each question's 1 (correct) or 0 under `sum` and `norm`."""
     flat = [(r["question"], choice) for r in rows for choice in r["choices"]]
     scores = completion_log_probs(model, tokenizer, flat, batch_size)
-    correct = correct_norm = 0
+    correct, correct_norm = [], []
     i = 0
     for r in rows:
         block = scores[i : i + len(r["choices"])]
         i += len(r["choices"])
-        correct += max(range(len(block)), key=lambda k: block[k][0]) == r["answer"]
-        correct_norm += max(range(len(block)), key=lambda k: block[k][0] / max(block[k][1], 1)) == r["answer"]
-    return correct / len(rows), correct_norm / len(rows)
+        correct.append(int(max(range(len(block)), key=lambda k: block[k][0]) == r["answer"]))
+        correct_norm.append(int(max(range(len(block)), key=lambda k: block[k][0] / max(block[k][1], 1)) == r["answer"]))
+    if per_row is not None:
+        per_row.update(sum=correct, norm=correct_norm)
+    return sum(correct) / len(rows), sum(correct_norm) / len(rows)
 
 
 def over_refusal(model, evaluator, rows: list[dict], per_row: list | None = None) -> float:
@@ -169,22 +174,26 @@ def lm_eval_scores(model, tokenizer, tasks: list[str], limit: int | None = None,
 
 
 def utility_probes(model, tokenizer, data, evaluator, base=None, cfg=None) -> dict:
-    """Every probe on one model; `cfg` is the `utility` config node (caps, which probes, lm-eval tasks)."""
+    """Every probe on one model; `cfg` is the `utility` config node (caps, which probes, lm-eval tasks).
+    Benign NLL and KL read the evaluator's benign rows, the rows every attack curve measures at its step 0,
+    so the report's utility figure and the curves' starting point are one figure on one row set."""
     cfg = cfg or {}
     cap = cfg.get("max_prompts")
     was_training = model.training
     model.eval()
     nll_rows: list = []
-    nll = response_nll(model, tokenizer, data.benign_eval[:cap], evaluator.config.nll_batch_size, per_row=nll_rows)
-    # Per-row figures ([summed NLL, tokens]; 1 = refused) give the study table its CIs over rows.
+    nll = response_nll(model, tokenizer, evaluator.benign, evaluator.config.nll_batch_size, per_row=nll_rows)
+    # Per-row figures ([summed NLL, tokens]; 1 = refused; 1 = correct) give the report its CIs over rows.
     out = {"benign_nll": nll, "perplexity": math.exp(min(nll, 50.0)), "benign_nll_rows": nll_rows}
     if data.mcq and cfg.get("mcq", True):
-        out["mcq_accuracy"], out["mcq_accuracy_norm"] = mcq_accuracy(model, tokenizer, data.mcq[:cap])
+        rows: dict = {}
+        out["mcq_accuracy"], out["mcq_accuracy_norm"] = mcq_accuracy(model, tokenizer, data.mcq[:cap], per_row=rows)
+        out["mcq_correct_rows"], out["mcq_correct_norm_rows"] = rows["sum"], rows["norm"]
     if data.edgy and cfg.get("over_refusal", True):
         out["over_refusal_rows"] = []
         out["over_refusal"] = over_refusal(model, evaluator, data.edgy[:cap], per_row=out["over_refusal_rows"])
     if base is not None and cfg.get("kl", True):
-        out["kl_to_base"] = kl_to_base(model, base, tokenizer, data.benign_eval[:cap])
+        out["kl_to_base"] = kl_to_base(model, base, tokenizer, evaluator.benign)
     if cfg.get("lm_eval_tasks"):
         out["lm_eval"] = lm_eval_scores(model, tokenizer, list(cfg["lm_eval_tasks"]), cfg.get("lm_eval_limit"),
                                         cfg.get("lm_eval_include_path"), cfg.get("lm_eval_chat_template", True))
@@ -192,21 +201,62 @@ def utility_probes(model, tokenizer, data, evaluator, base=None, cfg=None) -> di
     return out
 
 
-def utility_change(base: dict, treated: dict) -> dict:
-    """Relative change (%) of each probe, treated vs base, signed so that negative = worse utility.
+# probe: (which direction is better, the unit of its change, the per-row figures behind it, CI kind)
+PROBES = {
+    "mcq_accuracy": ("higher", "points", "mcq_correct_rows", "points"),
+    "mcq_accuracy_norm": ("higher", "points", "mcq_correct_norm_rows", "points"),
+    "over_refusal": ("lower", "points", "over_refusal_rows", "points"),
+    "benign_nll": ("lower", "percent", "benign_nll_rows", "percent"),
+    "perplexity": ("lower", "percent", "benign_nll_rows", "perplexity"),
+    "kl_to_base": ("lower", "absolute", None, None),
+}
+# Probes ranked to name the worst one (KL measures distance, not utility; perplexity is exp(NLL)).
+RANKED = ("mcq_accuracy", "mcq_accuracy_norm", "over_refusal", "benign_nll")
+SIGN_CONVENTION = ("change = treated - base in the probe's own unit: percentage points for rates (MCQ "
+                   "accuracy, over-refusal), % of the base value for benign NLL and perplexity, nats/token for "
+                   "KL to base; whether that is worse for users depends on the probe (higher accuracy is "
+                   "better; higher NLL, perplexity, over-refusal and KL are worse)")
 
-    Higher-is-better probes (accuracies): 100 (t - b) / b. Lower-is-better probes (NLL, perplexity,
-    over-refusal, KL): -100 (t - b) / b (KL and rates use absolute points when b = 0). The headline
-    utility is MCQ accuracy when it was measured, else perplexity.
+
+def utility_change(base: dict, treated: dict) -> dict:
+    """Each probe's change, treated vs base, in its own unit, and the worst probe.
+
+        points    100 (t - b)        rates (MCQ accuracy, over-refusal): percentage points
+        percent   100 (t - b) / b    benign NLL, perplexity: % of the base value
+        absolute  t - b              KL to base, nats/token (0 for the base itself)
+
+    `worse` is true when the change costs users utility. `loss` puts the ranked probes on one scale to
+    name the worst (`worst`, the largest positive loss): a rate's points / 100 (the share of prompts that
+    changed), NLL's relative rise / 100; negative = better. `ci_prompts`: a paired bootstrap CI of the
+    change over the rows both models were scored on (attacks/intervals.py), when both carry per-row figures.
     """
-    higher = ("mcq_accuracy", "mcq_accuracy_norm")
-    lower = ("benign_nll", "perplexity", "over_refusal", "kl_to_base")
-    change = {}
-    for key in higher + lower:
-        if key in base and key in treated:
-            b, t = base[key], treated[key]
-            sign = 1.0 if key in higher else -1.0
-            change[key] = sign * (100.0 * (t - b) / b if b else 100.0 * (t - b))
-    head = "mcq_accuracy" if "mcq_accuracy" in change else "perplexity" if "perplexity" in change else None
-    return {"change_percent": change, "headline_metric": head,
-            "headline_percent": change.get(head) if head else None}
+    probes = {}
+    for key, (better, unit, rows, kind) in PROBES.items():
+        if key not in base or key not in treated or base[key] is None or treated[key] is None:
+            continue
+        b, t = float(base[key]), float(treated[key])
+        change = {"points": 100.0 * (t - b), "percent": 100.0 * (t - b) / b if b else math.nan,
+                  "absolute": t - b}[unit]
+        signed = (t - b) if better == "lower" else (b - t)
+        loss = change / 100.0 if unit != "absolute" else None
+        probes[key] = {"base": b, "treated": t, "change": change, "unit": unit, "better": better,
+                       "worse": None if t == b else signed > 0,
+                       "loss": None if loss is None or math.isnan(loss) else (loss if better == "lower" else -loss),
+                       "ci_prompts": paired_change_ci(base.get(rows), treated.get(rows), kind) if rows else None}
+    ranked = [k for k in RANKED if k in probes and probes[k]["loss"] is not None and probes[k]["loss"] > 0]
+    worst = max(ranked, key=lambda k: probes[k]["loss"], default=None)
+    return {"probes": probes, "worst": worst, "sign_convention": SIGN_CONVENTION}
+
+
+def utility_cis(side: dict) -> dict:
+    """95% CIs over prompts of one model's probes: Wilson for rates, a row bootstrap for benign NLL."""
+    out = {}
+    for key, rows in (("mcq_accuracy", "mcq_correct_rows"), ("mcq_accuracy_norm", "mcq_correct_norm_rows"),
+                      ("over_refusal", "over_refusal_rows")):
+        if side.get(rows):
+            out[key] = rows_rate_ci(side[rows])
+    if side.get("benign_nll_rows"):
+        out["benign_nll"] = token_mean_ci(side["benign_nll_rows"])
+        if out["benign_nll"]:
+            out["perplexity"] = [math.exp(min(x, 50.0)) for x in out["benign_nll"]]
+    return out

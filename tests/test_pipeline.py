@@ -35,7 +35,9 @@ def test_pipeline_end_to_end(tmp_path):
     curve = next(c["curve"] for c in report["curves"] if c["target"] == "hardened")
     assert len({(p["asr"], p["refusal"], round(p["benign_nll"], 6)) for p in curve}) > 1
     assert curve[0]["step"] == 0 and curve[-1]["step"] == cfg.attack.full_ft.steps
-    assert "steps to ASR>=0.5" in (tmp_path / "report.md").read_text()
+    md = (tmp_path / "report.md").read_text()
+    assert "| steps to threshold |" in md and "The threshold is ASR >= 0.5." in md
+    assert md.splitlines()[2] == report["headline"]["text"] and "the hardened model" in md.lower()
 
 
 def test_hardening_changed_the_saved_weights(tmp_path):

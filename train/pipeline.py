@@ -250,6 +250,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
             "keel_version": train.__version__, "run": cfg.run.name,
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
             "config_hash": config_hash(config), **runner.describe_judges(evaluator),
+            "evaluation": runner.describe_evaluation(cfg, evaluator),
             "defenses": hardening.get("defenses") or [d.describe() for d in defenses],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
