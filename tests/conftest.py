@@ -19,6 +19,14 @@ from omegaconf import OmegaConf  # noqa: E402
 from train.cli import CONF_DIR  # noqa: E402
 
 TINY_OVERRIDES = ["preset=ci", "model=tiny-random"]
+# A tiny `keel study`: two arms (refusal SFT; + deep alignment), two attacks (lora a validation attack),
+# two seeds. Its runs also serve tests/test_head_to_head.py (two finished runs with the same attacks).
+STUDY_SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
+               "eval.max_prompts=6", "eval.max_new_tokens=6", "utility.max_prompts=6", "budget.seeds=[0,1]",
+               "attack=[full_ft,lora]", "effort.validation_attacks=[lora]"]
+# Replacing the durability arms: delete the node, then add the new one (a plain `study.arms=` merges).
+STUDY_ARGS = ["overrides=[" + ",".join(f"'{o}'" for o in STUDY_SMALL) + "]", "study.baseline=sft", "~study.arms",
+              "+study.arms={sft:['defense=[refusal_sft]'],stack:['defense=[refusal_sft,deep_alignment]']}"]
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +84,37 @@ def data(tiny_cfg):
     from train.data import load_data
 
     return load_data(tiny_cfg.data)
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory):
+    """A finished tiny study (STUDY_ARGS): <root>/sft and <root>/stack are ordinary finished runs."""
+    from train.cli import main
+
+    root = tmp_path_factory.mktemp("study") / "s"
+    assert main(["study", *STUDY_ARGS, f"study.dir={root}"]) == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def resume_reference(tmp_path_factory):
+    """An uninterrupted tiny run (tests/test_resume.py:RESUME_ARGS) that killed-and-resumed runs must equal,
+    and the names of the files it wrote through the atomic writer (each passes kill_point("write:<name>")
+    before its rename). Returns (run dir, written names)."""
+    import train.run_dir
+    from tests.test_resume import run_in_process, warm_forkserver
+
+    warm = warm_forkserver()  # the killed runs' forkserver imports keel meanwhile
+    reference = tmp_path_factory.mktemp("resume") / "reference"
+    written: set[str] = set()
+    original = train.run_dir.kill_point
+    train.run_dir.kill_point = lambda point: written.add(point.removeprefix("write:"))
+    try:
+        run_in_process(reference)
+    finally:
+        train.run_dir.kill_point = original
+    warm.join()
+    return reference, written
 
 
 @pytest.fixture

@@ -85,10 +85,9 @@ def assert_same_run(resumed: Path, reference: Path) -> None:
     assert not (resumed / "trainer").exists(), "trainer checkpoints are removed once checkpoint/ is written"
 
 
-def test_killed_hardening_resumes_to_the_same_report(tmp_path):
+def test_killed_hardening_resumes_to_the_same_report(tmp_path, resume_reference):
     warm = warm_forkserver()
-    reference = tmp_path / "reference"
-    run_in_process(reference)
+    reference, _ = resume_reference
     warm.join()
 
     run = tmp_path / "killed"

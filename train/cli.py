@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from train.console import configure, end_bars
+
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 COMMANDS = {
@@ -59,8 +61,6 @@ def _quiet_environment(verbose: bool = False) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("WANDB_SILENT", "true")
     os.environ.setdefault("DS_ACCELERATOR", os.environ.get("DS_ACCELERATOR", "") or _ds_accelerator())
-    from train.console import configure
-
     configure(verbose or None)  # -v, else KEEL_VERBOSE (a launched rank inherits it), else quiet
 
 
@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         line = error_line(err, sys.argv[1:])
         if line is None:
             raise
+        end_bars()
         print(f"keel: error: {line}", file=sys.stderr)
         return 2
     finally:

@@ -61,3 +61,10 @@ def configure(verbose_: bool | None = None) -> None:
         ds_logging.enable_progress_bar() if loud else ds_logging.disable_progress_bar()
     for category, message, _why in () if loud else KNOWN_NOISE:
         warnings.filterwarnings("ignore", message=message, category=category)
+
+
+def end_bars() -> None:
+    """Close every open progress bar (an error stopped its phase), so a message starts on its own line."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        bar.close()
