@@ -11,6 +11,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("DS_ACCELERATOR", "cpu")
 
 import copy  # noqa: E402
+import multiprocessing  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 import pytest  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
@@ -19,6 +22,33 @@ from omegaconf import OmegaConf  # noqa: E402
 from train.cli import CONF_DIR  # noqa: E402
 
 TINY_OVERRIDES = ["preset=ci", "model=tiny-random"]
+# One forkserver for the session, with keel (and DeepSpeed) imported once: tests that need a process of
+# their own (a SIGKILLed run, a DeepSpeed rank) fork it in a second instead of importing for 10-25 s.
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["train.apps", "train.pipeline", "attacks.report", "deepspeed", "tests.test_deepspeed",
+                            "tests.test_resume"])
+
+
+def warm_forkserver() -> threading.Thread:
+    """Start the forkserver (it imports keel) in the background, while the caller does other work."""
+    thread = threading.Thread(target=lambda: FORKS.Process(target=int).start(), daemon=True)
+    thread.start()
+    return thread
+
+
+def run_forked(*calls: tuple, timeout: float = 420) -> list[int]:
+    """Run each `(target, *args)` at once, each in a process forked from the session's forkserver; their
+    exit codes (a child still running after `timeout` seconds is killed)."""
+    children = [FORKS.Process(target=target, args=args) for target, *args in calls]
+    for child in children:
+        child.start()
+    deadline = time.monotonic() + timeout
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+    return [child.exitcode for child in children]
 # A tiny `keel study`: two arms (refusal SFT; + deep alignment), two attacks (lora a validation attack),
 # two seeds. Its runs also serve tests/test_head_to_head.py (two finished runs with the same attacks).
 STUDY_SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
@@ -102,7 +132,7 @@ def resume_reference(tmp_path_factory):
     and the names of the files it wrote through the atomic writer (each passes kill_point("write:<name>")
     before its rename). Returns (run dir, written names)."""
     import train.run_dir
-    from tests.test_resume import run_in_process, warm_forkserver
+    from tests.test_resume import run_in_process
 
     warm = warm_forkserver()  # the killed runs' forkserver imports keel meanwhile
     reference = tmp_path_factory.mktemp("resume") / "reference"

@@ -11,15 +11,13 @@ grid and the report the same way.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-from tests.conftest import compose_config
+from tests.conftest import compose_config, run_forked, warm_forkserver
 from train.pipeline import run_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,15 +26,6 @@ RESUME_ARGS = ["preset=ci", "model=tiny-random", "harden.steps=4", "harden.save_
                "budget.steps=2", "budget.eval_every=1", "eval.max_prompts=4", "eval.max_new_tokens=6",
                "utility.max_prompts=4"]
 TIMING = ("seconds", "runtime")
-FORKS = multiprocessing.get_context("forkserver")
-FORKS.set_forkserver_preload(["train.apps", "train.pipeline", "attacks.report"])
-
-
-def warm_forkserver() -> threading.Thread:
-    """Start the forkserver (it imports keel) in the background, while the test runs its reference."""
-    thread = threading.Thread(target=lambda: FORKS.Process(target=int).start(), daemon=True)
-    thread.start()
-    return thread
 
 
 def _keel_child(argv: list[str], point: str) -> None:
@@ -55,10 +44,7 @@ def keel_killed_at(point: str, run: Path, fresh_interpreter: bool = False) -> No
                               text=True, timeout=300)
         code, detail = proc.returncode, proc.stderr[-2000:]
     else:
-        child = FORKS.Process(target=_keel_child, args=(argv, point))
-        child.start()
-        child.join(300)
-        code, detail = child.exitcode, "(forked child)"
+        code, detail = run_forked((_keel_child, argv, point), timeout=300)[0], "(forked child)"
     assert code == -signal.SIGKILL, f"{point}: not killed (exit {code})\n{detail}"
     assert json.loads((run / "status.json").read_text())["status"] == "running"  # what a kill leaves behind
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from tests.test_resume import assert_same_run, keel_killed_at, run_in_process, warm_forkserver
+from tests.conftest import warm_forkserver
+from tests.test_resume import assert_same_run, keel_killed_at, run_in_process
 from train.run_dir import read_jsonl
 
 # Written in place on purpose: the append-only results (torn lines are cut), Hydra's own log, and the

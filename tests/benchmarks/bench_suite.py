@@ -6,7 +6,8 @@
 Target: <= 6 min on an idle 2-core CPU (README). It prints the load average before and after, since on a
 shared machine wall time mostly measures the neighbours; each test's CPU seconds (its process and the
 children it waited for: subprocess runs, forked ranks) is the figure that holds under load. Per test,
-`wall` counts setup + call + teardown, so a session fixture is charged to the first test that uses it.
+`wall` counts setup + call + teardown, so a session fixture is charged to the first test that uses it;
+`CPU` misses processes forked from the session's forkserver (tests/conftest.py), which pytest never waits for.
 This file is also the pytest plugin that measures them (`-p tests.benchmarks.bench_suite`).
 """
 
