@@ -17,6 +17,7 @@ def help_of(capsys, *argv: str) -> str:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_explains_itself(command, capsys):
+    assert command in HELP, f"train/help.py: add HELP['{command}'] (summary, usage, arguments, options, examples)"
     text = help_of(capsys, command, "--help")
     entry = HELP[command]
     lines = text.splitlines()
