@@ -57,5 +57,5 @@ hardening = json.loads((run / "hardening.json").read_text()) if (run / "hardenin
 if "seconds" in hardening:
     print(f"{hardening['seconds']:8.1f} s  of which hardening itself ({hardening.get('steps')} steps)")
 total = end - start
-print(f"demo: {total / 60:.0f} min {total % 60:.0f} s wall; status {status['status']}; report {run / 'report.md'}")
+print(f"demo: {int(total // 60)} min {total % 60:.0f} s wall; status {status['status']}; report {run / 'report.md'}")
 EOF

@@ -64,7 +64,7 @@ def main() -> int:
     wall = time.perf_counter() - start
     times = json.loads(out.read_text() or "{}")
     out.unlink(missing_ok=True)
-    print(f"\nsuite: {wall / 60:.0f} min {wall % 60:.0f} s wall ({wall:.0f} s), {len(times)} tests, "
+    print(f"\nsuite: {int(wall // 60)} min {wall % 60:.0f} s wall ({wall:.0f} s), {len(times)} tests, "
           f"{sum(c for _, c in times.values()):.0f} CPU s; load average after {_load()}; pytest exit {code}")
     print(f"\n{'wall s':>7} {'CPU s':>7}  test ({args.top} slowest by wall)")
     for nodeid, (w, c) in sorted(times.items(), key=lambda kv: -kv[1][0])[: args.top]:
