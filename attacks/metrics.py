@@ -1,4 +1,4 @@
-"""Effort metrics on attack curves, exactly as ../shared/DESIGN.md defines them, and their ratios.
+"""Effort metrics on attack curves, exactly as docs/design.md defines them, and their ratios.
 
 A curve is a list of points `{"step": t, "asr": ASR(t), "benign_nll": ..., "tokens": ..., "train_seconds":
 ...}` evaluated every `eval_every` steps, from t = 0 (before the attack) to the budget T.

@@ -9,7 +9,7 @@ distinct combinations of
              | opener + reason + alternative      (kind "redirect": refuse, say why, offer a safe path)
 drawn with a seeded RNG; the seed, the counts and a sha256 of the result are recorded in the report.
 
-Hygiene (DESIGN.md "Data hygiene"): every request and built prompt is compared with the evaluation
+Hygiene (docs/design.md "Data hygiene"): every request and built prompt is compared with the evaluation
 prompts (harmful eval, benign eval, edgy, harmful_nl eval): exact duplicates after normalization (NFKC,
 casefold, no punctuation) and near-duplicates (character 4-gram Jaccard >= `near_duplicate_threshold`) are dropped,
 and the overlap found is recorded. Add languages or categories with another JSON file of the same shape

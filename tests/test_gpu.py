@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -70,7 +72,6 @@ def test_bf16_hardening_step_matches_fp32(cuda_pair, data, tmp_path):
 def test_zero2_on_one_gpu_matches_plain_pytorch(tmp_path):
     """ZeRO-2 (rank 0 of 1, NCCL) hardens with TAR and attacks exactly as plain PyTorch does, in fp32 (the
     CPU test, tests/test_deepspeed.py, does the same over gloo)."""
-    from tests.test_deepspeed import _child
     from train.distributed import free_port
     from train.tiny import build_tiny_model, build_tiny_tokenizer
 
@@ -81,7 +82,9 @@ def test_zero2_on_one_gpu_matches_plain_pytorch(tmp_path):
     env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
            "MASTER_PORT": str(free_port()), "DS_ACCELERATOR": "cuda"}
     fp32 = ["+harden.trainer.bf16=false", "+attack.full_ft.trainer.bf16=false"]
-    _child([sys.executable, "-m", "tests.test_deepspeed", "stage", "2", str(tiny), str(tmp_path), *fp32], env)
+    done = subprocess.run([sys.executable, "-m", "tests.test_deepspeed", "stage", "2", str(tiny), str(tmp_path), *fp32],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads((tmp_path / "out.json").read_text())
     assert out["zero_stage"] == 2 and out["device"] == "cuda"
     assert out["weights_moved"] > 1e-3 and out["weights_diff"] < 1e-4
