@@ -12,6 +12,7 @@ from pathlib import Path
 
 from attacks.judges.agreement import add_confusion, agreement
 from attacks.plots import plot_effort, plot_ratios, plot_utility_harm
+from attacks.reproduce import cheapest_per_target
 from attacks.scorecard import (
     compare,
     examples_effort,
@@ -61,7 +62,7 @@ def build_report(results: list[dict], *, tau: float, meta: dict, eps: float | No
                    "worst_case_asr": worst_case(scored, base, treated, eps),
                    "trials_to_threshold": trials_effort(search, base, treated)},
         "utility": util or None, "judge_agreement": judge_agreement(results),
-        "search": _search_summary(search),
+        "search": _search_summary(search), "cheapest": cheapest_per_target(results, search, tau, eps),
         "plots": PLOTS, "curves": results,
     }
 
@@ -111,7 +112,20 @@ def _effort_lines(report: dict, base: str, treated: str) -> list[str]:
             lines.append(f"- Adaptive attacker on {target} (seed {sr['seed']}, {sr['n_trials']} trials): trials to "
                          f"threshold {sr['trials_to_threshold']['display']}; best attack: {params or 'none'} "
                          f"(objective {_fmt(best.get('objective'), 1)})")
+    for target, found in (report.get("cheapest") or {}).items():
+        lines.append(_cheapest_line(target, found))
     return lines + [""]
+
+
+def _cheapest_line(target: str, found: dict | None) -> str:
+    """The cheapest attack that reached tau on one target (grid runs and search trials), and its command."""
+    if not found:
+        return f"- **Cheapest attack** on {target}: none of the attacks run reached the threshold."
+    cost = found["cost"]
+    units = "" if cost["unit"] == "none" else f", {cost['units']['display']} {cost['unit']}"
+    line = (f"- **Cheapest attack** on {target}: `{found['attack']}` ({found['source']}; "
+            f"{cost['flops']['value']:.3g} FLOPs, {cost['examples'] or 0} examples{units})")
+    return line + (f"; re-run it: `{found['command']}`" if found.get("command") else "")
 
 
 def render_markdown(report: dict) -> str:
