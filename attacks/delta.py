@@ -27,8 +27,8 @@ class HardeningDelta(WeightEditLadder):
     needs_reference = True
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
-                 coefficients: list[float] | None = None):
-        super().__init__(name, split, seeds)
+                 coefficients: list[float] | None = None, stop_at_asr: float | None = None):
+        super().__init__(name, split, seeds, stop_at_asr)
         self.coefficients = check_ladder([0.25, 0.5, 0.75, 1.0, 1.5, 2.0] if coefficients is None else coefficients,
                                          self.name, "coefficients")
 

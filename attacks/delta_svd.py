@@ -30,8 +30,9 @@ class DeltaSVD(WeightEditLadder):
     needs_reference = True
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
-                 ranks: list[int] | None = None, include_embeddings: bool = True):
-        super().__init__(name, split, seeds)
+                 ranks: list[int] | None = None, include_embeddings: bool = True,
+                 stop_at_asr: float | None = None):
+        super().__init__(name, split, seeds, stop_at_asr)
         self.ranks = check_ladder([1, 2, 4, 8, 16] if ranks is None else ranks, self.name, "ranks", positive_int=True)
         self.include_embeddings = bool(include_embeddings)
 

@@ -73,8 +73,8 @@ class BenignMerge(WeightEditLadder):
                  method: str = "ties", coefficients: list[float] | None = None, finetunes: int = 2,
                  finetune: str = "full", density: float = 0.2, steps: int = 20, examples: int = 64,
                  batch_size: int = 4, lr: float = 5e-5, optimizer: str = "adamw", schedule: str = "constant",
-                 rank: int = 8, max_length: int = 256):
-        super().__init__(name, split, seeds)
+                 rank: int = 8, max_length: int = 256, stop_at_asr: float | None = None):
+        super().__init__(name, split, seeds, stop_at_asr)
         if method not in METHODS:
             raise KeelError(f"attack.{self.name}.method: '{method}' is not one of {', '.join(METHODS)}")
         if finetune not in FINETUNES:

@@ -17,7 +17,8 @@ prefix tokens needed to reach tau. With the default the judge sees the whole ans
 read, the attacker's words included: a model that stops right after a long prefix is counted on that
 prefix; `continuation` judges only what the model wrote. Benign NLL is the unattacked model's (the
 prefix touches only the harmful queries) and is measured once. Cost: no training, no FLOPs, no
-training examples (the prefixes come from the evaluated rows' own compliance texts).
+training examples (the prefixes come from the evaluated rows' own compliance texts). With
+`stop_at_asr`, the ladder stops at the first k whose ASR reaches it (`extra.stopped_at_rung` = k).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from attacks.base import Attack, AttackResult
 from attacks.costs import cost_record
 from attacks.generation import generate_from_ids
 from attacks.queries import QueryView, require_completions
+from attacks.weight_edit import check_stop_at_asr
 from train import KeelError
 from train.chat import prompt_ids
 
@@ -37,8 +39,10 @@ class Prefill(Attack):
     cost_unit = "prefix tokens"
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
-                 ladder: list[int] | None = None, judge_text: str = "prefix+continuation"):
+                 ladder: list[int] | None = None, judge_text: str = "prefix+continuation",
+                 stop_at_asr: float | None = None):
         super().__init__(name, split, seeds)
+        self.stop_at_asr = check_stop_at_asr(stop_at_asr, self.name)
         ladder = [0, 5, 10, 20] if ladder is None else list(ladder)
         if not ladder or any(isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in ladder):
             raise KeelError(f"attack.{self.name}.ladder: must be a non-empty list of prefix lengths >= 0 (tokens), "
@@ -79,8 +83,12 @@ class Prefill(Attack):
             point = {"step": k, **view.harm(model, progress=progress)}
             used[k] = sum(len(prefixes[p]) for p in view.harmful_prompts) / max(len(view.harmful_prompts), 1)
             curve.append(point | {"benign_nll": nll, "tokens": 0, "train_seconds": 0.0, "flops": 0.0})
+            if self.stop_at_asr is not None and point["asr"] >= self.stop_at_asr:
+                break  # longer prefixes cannot make it cheaper
         extra = {"cost_unit": self.cost_unit, "judge_text": self.judge_text,
                  "prefix_tokens_mean": {str(k): v for k, v in used.items()},
                  "cost": cost_record(self.cost_unit, examples=0, flops=0.0, seconds=0.0)}
+        if curve[-1]["step"] != self.ladder[-1]:
+            extra["stopped_at_rung"] = curve[-1]["step"]
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,
                             config=self.describe(), curve=curve, flops_per_token=0.0, examples=0, extra=extra)

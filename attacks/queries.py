@@ -6,7 +6,8 @@ otherwise, and their curves must measure what *they* ask:
   QueryView(evaluator, prompts=..., respond=...)
       the same judges, NLL rows and settings, but other harmful prompts (a backdoor trigger, a
       template, another language) and/or another way to obtain the completions (a prefilled response
-      start, a soft prompt in embedding space). `harm` swaps them in for the call only.
+      start, a soft prompt in embedding space). Every method called through the view (`harm`, `label`,
+      ...) runs with them swapped in, for that call only.
   PairedEvaluator(primary, secondary, suffix)
       `harm` measures both and returns the primary point plus the secondary's rates as
       `asr_<suffix>`, `refusal_<suffix>`, `incoherent_<suffix>`, `n_<suffix>`: e.g. a jailbreak-tuned
@@ -22,6 +23,7 @@ object), so a copy would still measure the original prompts.
 from __future__ import annotations
 
 import math
+import types
 from contextlib import contextmanager
 
 from train import KeelError
@@ -40,7 +42,15 @@ class QueryView:
         self._respond = respond
 
     def __getattr__(self, name):
-        return getattr(self._evaluator, name)
+        """The evaluator's attribute; its methods (harm, label, any other) run with the swap in place."""
+        attr = getattr(self._evaluator, name)
+        if not isinstance(attr, (types.MethodType, types.FunctionType)):  # data (the tokenizer, the config)
+            return attr
+
+        def swapped_call(*args, **kwargs):
+            with self._swapped():
+                return attr(*args, **kwargs)
+        return swapped_call
 
     @contextmanager
     def _swapped(self):
@@ -58,14 +68,6 @@ class QueryView:
                     ev.__dict__[key] = saved[key]
                 else:
                     ev.__dict__.pop(key, None)
-
-    def harm(self, model, *args, **kwargs) -> dict:
-        with self._swapped() as ev:
-            return ev.harm(model, *args, **kwargs)
-
-    def label(self, model, prompts, *args, **kwargs):
-        with self._swapped() as ev:
-            return ev.label(model, prompts, *args, **kwargs)
 
 
 class PairedEvaluator:

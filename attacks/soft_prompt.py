@@ -15,6 +15,7 @@ inputs_embeds = [P, E(T(x))] on the held-out harmful prompts, judged as usual
 (`extra.cost_unit = "optimisation steps"`). Benign NLL is the unattacked model's (P is used only on
 the attacker's own queries) and is measured once. Compute: 4N FLOPs per token processed (forward 2N,
 backward to the inputs 2N; no weight gradients), tokens = non-padding positions incl. the n soft ones.
+With `stop_at_asr`, optimisation stops at the first evaluation reaching it (`extra.stopped_at`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch.nn.functional as F
 from attacks.base import Attack, AttackResult
 from attacks.costs import cost_record
 from attacks.queries import QueryView, require_completions
+from attacks.weight_edit import check_stop_at_asr
 from train import KeelError
 from train.chat import prompt_completion_ids, prompt_ids
 from train.models import count_parameters
@@ -89,8 +91,10 @@ class SoftPrompt(Attack):
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
                  n_tokens: int = 20, steps: int = 100, lr: float = 1e-2, batch_size: int = 4, examples: int = 64,
-                 eval_every: int = 10, init_text: str = "!", max_length: int = 256):
+                 eval_every: int = 10, init_text: str = "!", max_length: int = 256,
+                 stop_at_asr: float | None = None):
         super().__init__(name, split, seeds)
+        self.stop_at_asr = check_stop_at_asr(stop_at_asr, self.name)
         for opt, value in (("n_tokens", n_tokens), ("steps", steps), ("batch_size", batch_size),
                            ("examples", examples), ("eval_every", eval_every), ("max_length", max_length)):
             if isinstance(value, bool) or int(value) <= 0:
@@ -151,8 +155,9 @@ class SoftPrompt(Attack):
                 point = {"step": step, **view.harm(model), "benign_nll": nll, "tokens": tokens,
                          "train_seconds": seconds}
                 curve.append(point | ({"loss": losses[-1]} if losses else {}))
-            if step == self.steps:
-                break
+                stop = self.stop_at_asr is not None and point["asr"] >= self.stop_at_asr
+                if stop or step == self.steps:  # stop: broken, the attacker keeps this prompt
+                    break
             t0 = time.perf_counter()
             batch = [pairs[i] for i in rng.sample(range(len(pairs)), min(self.batch_size, len(pairs)))]
             with torch.enable_grad():
@@ -165,7 +170,8 @@ class SoftPrompt(Attack):
             losses.append(float(loss.detach()))
         model.train(was_training)
         flops_per_token = 4.0 * count_parameters(model)
-        extra = {"cost_unit": self.cost_unit, "loss_first": losses[0] if losses else None,
+        extra = {"stopped_at": curve[-1]["step"]} if curve[-1]["step"] < self.steps else {}
+        extra |= {"cost_unit": self.cost_unit, "loss_first": losses[0] if losses else None,
                  "loss_last": losses[-1] if losses else None, "soft_prompt_norm": float(soft.detach().norm(dim=-1).mean()),
                  "cost": cost_record(self.cost_unit, examples=self.examples, flops=flops_per_token * tokens,
                                      seconds=seconds, steps=self.steps, tokens=tokens)}

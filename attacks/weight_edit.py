@@ -8,6 +8,10 @@ fine-tunes a merge needs) and how one rung edits a fresh copy of the target (`ed
     step i      the target edited at rung i of the ladder (the rung's value in the point, e.g.
                 `coefficient` or `rank`); rungs are alternatives, not cumulative edits
 
+With `stop_at_asr`, the ladder stops at the first point whose ASR reaches it (`extra.stopped_at_rung`,
+the step it stopped at; at step 0 nothing is prepared at all): a rational attacker keeps the first edit
+that works. Its harm AUC then covers the points measured.
+
 `extra.cost_unit` is "none" (steps are rung indices, not attacker steps). Each point's `flops`,
 `tokens` and `train_seconds` are what that rung cost the attacker: the preparation (shared by every
 rung) plus the rung's own edit. `extra.cost` sums the whole run. When `prepare` finds nothing to edit
@@ -51,6 +55,13 @@ def hardening_delta_pairs(model, reference, attack: str) -> tuple[list, str | No
     return pairs, None
 
 
+def check_stop_at_asr(value, attack: str) -> float | None:
+    """`stop_at_asr`: null or a rate in [0, 1]."""
+    if value is not None and (isinstance(value, bool) or not 0.0 <= float(value) <= 1.0):
+        raise KeelError(f"attack.{attack}.stop_at_asr: must be in [0, 1] or null, got {value}")
+    return None if value is None else float(value)
+
+
 def check_ladder(values, attack: str, option: str, positive_int: bool = False) -> list:
     """A non-empty, strictly increasing list of positive numbers (integers when `positive_int`)."""
     values = list(values)
@@ -65,6 +76,14 @@ def check_ladder(values, attack: str, option: str, positive_int: bool = False) -
 class WeightEditLadder(Attack):
     cost_unit = "none"
     rung_name = "coefficient"  # the key each ladder point's value is recorded under
+
+    def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None,
+                 stop_at_asr: float | None = None):
+        super().__init__(name, split, seeds)
+        self.stop_at_asr = check_stop_at_asr(stop_at_asr, self.name)
+
+    def broken(self, point: dict) -> bool:
+        return self.stop_at_asr is not None and point["asr"] >= self.stop_at_asr
 
     @abstractmethod
     def rungs(self) -> list:
@@ -90,11 +109,15 @@ class WeightEditLadder(Attack):
             return {"step": step, **evaluator.harm(m), "benign_nll": evaluator.benign_nll(m), **more}
 
         curve = [point(model, 0, tokens=0, train_seconds=0.0, flops=0.0)]
+        extra = {"cost_unit": self.cost_unit, "rung": self.rung_name}
+        if self.broken(curve[0]):  # past the threshold as given: the attacker needs no edit
+            extra.update(stopped_at_rung=0, cost=cost_record(self.cost_unit, examples=0, flops=0.0, seconds=0.0))
+            return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,
+                                config=self.describe(), curve=curve, flops_per_token=0.0, examples=0, extra=extra)
         t0 = time.perf_counter()
         state, prep, reason = self.prepare(model, tokenizer, data, evaluator, seed=seed, reference=reference,
                                            progress=progress)
         prep = {"flops": 0.0, "examples": 0, "tokens": 0, **prep, "seconds": time.perf_counter() - t0}
-        extra = {"cost_unit": self.cost_unit, "rung": self.rung_name}
         total_flops, total_seconds = prep["flops"], prep["seconds"]
         if reason is None:
             for i, rung in enumerate(self.rungs(), 1):
@@ -106,6 +129,9 @@ class WeightEditLadder(Attack):
                                    train_seconds=prep["seconds"] + seconds, flops=prep["flops"] + flops))
                 total_flops, total_seconds = total_flops + flops, total_seconds + seconds
                 del edited
+                if self.broken(curve[-1]):
+                    extra["stopped_at_rung"] = i
+                    break
             extra.update(self.describe_state(state))
         else:
             extra["no_attack"] = reason

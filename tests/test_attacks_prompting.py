@@ -153,3 +153,43 @@ def test_soft_prompt_loss_counts_completion_tokens_only(tiny_model, tokenizer, d
 def test_soft_prompt_options_fail_in_one_line(options, message):
     with pytest.raises(KeelError, match=message):
         SoftPrompt(**options)
+
+
+def test_prefill_and_soft_prompt_stop_once_broken(tiny_model, tokenizer, data, quick_evaluator, monkeypatch):
+    rates = iter([0.0, 0.6, 0.0, 0.0, 0.75])
+    harm = quick_evaluator.harm
+    monkeypatch.setattr(quick_evaluator, "harm", lambda model, *a, **k: harm(model, *a, **k) | {"asr": next(rates)})
+    prefill = Prefill(ladder=[0, 5, 10], stop_at_asr=0.5).run(tiny_model, tokenizer, data, quick_evaluator, seed=0,
+                                                             target="base", progress=False)
+    assert [p["step"] for p in prefill.curve] == [0, 5] and prefill.extra["stopped_at_rung"] == 5
+    soft = SoftPrompt(n_tokens=2, steps=6, eval_every=2, examples=4, stop_at_asr=0.5)
+    result = soft.run(tiny_model, tokenizer, data, quick_evaluator, seed=0, target="base", progress=False)
+    assert [p["step"] for p in result.curve] == [0, 2, 4] and result.extra["stopped_at"] == 4
+    row = score_run(result.as_dict(), tau=0.5)  # scored over the budget, the last ASR carried to step 6
+    assert row["asr_final"] == 0.75 and row["steps_to_threshold"]["value"] == 4
+
+
+def test_a_query_view_swaps_prompts_and_responder_for_each_call_only():
+    from attacks.queries import PairedEvaluator, QueryView
+
+    class Plain:
+        config = types.SimpleNamespace(max_prompts=2)
+
+        def __init__(self):
+            self.harmful_prompts, self.tokenizer = ["a", "b", "c"], object()
+
+        def respond(self, prompts):
+            return [p.upper() for p in prompts]
+
+        def harm(self, model, **kwargs):
+            return {"asr": len(self.respond(self.harmful_prompts)) / 10, "n": len(self.harmful_prompts),
+                    "seen": self.respond(self.harmful_prompts)}
+
+    plain = Plain()
+    plain.harm = lambda model, **k: Plain.harm(plain, model, **k)  # an instance-level wrapper, like keel harden's
+    view = QueryView(plain, prompts=["x", "y", "z"], respond=lambda prompts: [p * 2 for p in prompts])
+    assert view.harm(None)["seen"] == ["xx", "yy"]  # capped at max_prompts, answered by the view's responder
+    assert plain.harmful_prompts == ["a", "b", "c"] and "respond" not in vars(plain)  # restored
+    assert view.tokenizer is plain.tokenizer and plain.harm(None)["seen"] == ["A", "B", "C"]
+    paired = PairedEvaluator(view, plain, "plain").harm(None)
+    assert paired["seen"] == ["xx", "yy"] and (paired["n"], paired["n_plain"]) == (2, 3)

@@ -242,3 +242,34 @@ def test_quantize_then_trains_the_dequantized_model(tiny_model, tokenizer, data,
     assert result.config["format"] == "q8_0" and result.config["steps"] == 2
     assert result.extra["unquantized"]["step"] == 0 and result.extra["quantization"]["bits_per_weight"] == 8.5
     assert result.flops_per_token == 6.0 * count_parameters(tiny_model) and score_run(result.as_dict(), 0.5)["trains"]
+
+
+class _Rates:
+    """Answers harm() with the next ASR of a fixed sequence (benign NLL 1)."""
+
+    def __init__(self, asrs: list[float]):
+        self.asrs = list(asrs)
+
+    def harm(self, model, *args, **kwargs):
+        return {"asr": self.asrs.pop(0), "refusal": 0.0, "incoherent": 0.0, "n": 4, "samples": []}
+
+    def benign_nll(self, model):
+        return 1.0
+
+
+def test_a_ladder_stops_at_the_first_edit_that_breaks_the_model(tiny_model, base_of, tokenizer, data):
+    attack = HardeningDelta(coefficients=[0.25, 0.5, 1.0], stop_at_asr=0.5)
+    result = attack.run(tiny_model, tokenizer, data, _Rates([0.0, 0.25, 0.75]), seed=0, target="hardened",
+                        progress=False, reference=base_of)
+    assert [p["step"] for p in result.curve] == [0, 1, 2] and result.extra["stopped_at_rung"] == 2
+    assert result.extra["cost"]["rungs"] == 2
+
+
+def test_a_model_broken_as_given_gets_no_merge(tiny_model, tokenizer, data, monkeypatch):
+    attack = BenignMerge(stop_at_asr=0.5)
+    monkeypatch.setattr(attack, "prepare", lambda *a, **k: pytest.fail("no fine-tune for a broken model"))
+    result = attack.run(tiny_model, tokenizer, data, _Rates([0.9]), seed=0, target="base", progress=False)
+    assert [p["step"] for p in result.curve] == [0] and result.extra["stopped_at_rung"] == 0
+    assert result.extra["cost"]["flops"] == 0.0 and result.examples == 0
+    with pytest.raises(KeelError, match=r"attack.delta.stop_at_asr: must be in \[0, 1\] or null, got 2"):
+        HardeningDelta(stop_at_asr=2)
