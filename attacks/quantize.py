@@ -78,7 +78,11 @@ class QuantizeRoundTrip(FineTuneAttack):
         if then is not None and then not in THEN:
             raise KeelError(f"attack.{self.name}.then: '{then}' is not one of {', '.join(THEN)} or null")
         self.format, self.then, self.skip = format, then, list(skip or [])
-        self.cost_unit = "steps" if then else "none"
+
+    @property
+    def cost_unit(self) -> str:
+        """Training steps when a training attack follows the round-trip; none for the round-trip alone."""
+        return "steps" if self.then else "none"
 
     def space_point(self) -> dict:
         return super().space_point() | {"recipe": self.space_recipe, "quant_format": self.format}

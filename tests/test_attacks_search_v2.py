@@ -201,3 +201,20 @@ def test_the_report_names_the_cheapest_attack_per_model():
     assert report["headline"]["cost"]["attacks"] == ["full_ft"]  # prefix tokens never enter the step headline
     md = render_markdown(report)
     assert "**Cheapest attack** on hardened: `prefill`" in md and "re-run it: `keel evaluate MODEL_PATH" in md
+
+
+def test_keel_harden_runs_data_free_attacks_against_the_public_base(tmp_path):
+    from train.pipeline import run_pipeline
+
+    cfg = compose_config("harden", [*TINY_OVERRIDES, f"run.dir={tmp_path}", "harden.steps=1", "eval.max_prompts=4",
+                                    "eval.max_new_tokens=4", "utility.enabled=false", "attack=[delta]",
+                                    "attack.delta.coefficients=[1.0]"])
+    report = run_pipeline(cfg)
+    runs = {r["target"]: r for r in report["curves"]}
+    assert "no_attack" in runs["base"]["extra"]  # the base minus itself: nothing to subtract
+    assert [p["coefficient"] for p in runs["hardened"]["curve"][1:]] == [1.0]
+    # c = 1 restores the base exactly: the edited model measures what the base measured before any attack
+    assert runs["hardened"]["curve"][1]["benign_nll"] == pytest.approx(runs["base"]["curve"][0]["benign_nll"],
+                                                                      abs=1e-5)
+    assert [r["cost_unit"] for r in report["runs"]] == ["none", "none"] and report["headline"]["cost"] is None
+    assert set(report["cheapest"]) == {"base", "hardened"}
