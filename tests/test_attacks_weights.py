@@ -244,6 +244,18 @@ def test_quantize_then_trains_the_dequantized_model(tiny_model, tokenizer, data,
     assert result.flops_per_token == 6.0 * count_parameters(tiny_model) and score_run(result.as_dict(), 0.5)["trains"]
 
 
+def test_quantize_then_training_stops_once_the_dequantized_model_is_broken(tiny_model, tokenizer, data,
+                                                                          quick_evaluator, monkeypatch):
+    rates = iter([0.0, 0.25, 0.75])  # the model as given, the dequantized model (step 0), step 2
+    harm = quick_evaluator.harm
+    monkeypatch.setattr(quick_evaluator, "harm", lambda model, *a, **k: harm(model, *a, **k) | {"asr": next(rates)})
+    attack = QuantizeRoundTrip(format="q8_0", steps=6, eval_every=2, examples=8, lr=1e-2, stop_at_asr=0.5)
+    result = attack.run(tiny_model, tokenizer, data, quick_evaluator, seed=0, target="base", progress=False)
+    assert [(p["step"], p["asr"]) for p in result.curve] == [(0, 0.25), (2, 0.75)]
+    assert result.extra["stopped_at"] == 2 and result.extra["unquantized"]["asr"] == 0.0
+    assert result.config["stop_at_asr"] == 0.5 and result.extra["cost"]["steps"] == 2
+
+
 class _Rates:
     """Answers harm() with the next ASR of a fixed sequence (benign NLL 1)."""
 

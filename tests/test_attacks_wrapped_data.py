@@ -69,6 +69,17 @@ def test_jailbreak_tuning_is_evaluated_with_and_without_its_trigger(tiny_model, 
     assert result.extra["cost"]["unit"] == "steps" and result.extra["cost"]["tokens"] == result.curve[-1]["tokens"]
 
 
+def test_jailbreak_tuning_stops_on_the_triggered_asr_only(tiny_model, tokenizer, data, quick_evaluator, monkeypatch):
+    rates = iter([0.0, 0.0, 0.0, 0.75, 0.75, 0.0])  # (wrapped, plain) at steps 0, 2, 4
+    harm = quick_evaluator.harm
+    monkeypatch.setattr(quick_evaluator, "harm", lambda model, *a, **k: harm(model, *a, **k) | {"asr": next(rates)})
+    attack = JailbreakTuning(**{**FAST, "steps": 6}, stop_at_asr=0.5)
+    result = attack.run(tiny_model, tokenizer, data, quick_evaluator, seed=0, target="base", progress=False)
+    assert [(p["step"], p["asr"], p["asr_plain"]) for p in result.curve] == [(0, 0.0, 0.0), (2, 0.0, 0.75),
+                                                                            (4, 0.75, 0.0)]
+    assert result.extra["stopped_at"] == 4  # broken without the trigger at step 2 is not the attacker's best
+
+
 @pytest.mark.parametrize("options,message", [
     ({"wrapper": "roleplay"}, r"attack.jailbreak_tuning.wrapper: 'roleplay' is not one of backdoor"),
     ({"template": "no placeholder"}, r"attack.jailbreak_tuning.template: must contain \{prompt\} exactly once"),
