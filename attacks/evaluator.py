@@ -49,9 +49,7 @@ class Evaluator:
               desc: str = "generate") -> tuple[list[str], list[list[Verdict]]]:
         """Completions (generated only if some judge reads them) and every judge's verdicts."""
         if any(j.needs_generation for j in self.judges()):
-            completions = generate(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
-                                   batch_size=self.config.batch_size, system=system, progress=progress,
-                                   desc=desc)
+            completions = self.respond(model, prompts, system, progress, desc)
         else:
             completions = [""] * len(prompts)
         verdicts = []
@@ -59,6 +57,13 @@ class Evaluator:
             judge.bind(model, self.tokenizer, system)
             verdicts.append(judge.judge(prompts, completions))
         return completions, verdicts
+
+    def respond(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+                desc: str = "generate") -> list[str]:
+        """The completions the judges read: greedy replies. Attacks that query the model otherwise (a
+        prefilled response, a soft prompt) swap this for their own on a view (attacks/queries.py)."""
+        return generate(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
+                        batch_size=self.config.batch_size, system=system, progress=progress, desc=desc)
 
     def harm(self, model, progress: bool = False, system: str | None = None) -> dict:
         """ASR, refusal and incoherent rates on the held-out harmful prompts, plus a few completions."""

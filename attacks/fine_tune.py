@@ -152,6 +152,11 @@ class FineTuneAttack(Attack):
         """The system prompt the attacker uses when querying the attacked model (none by default)."""
         return None
 
+    def query_evaluator(self, evaluator, data):
+        """The evaluator of this attack's curve: the scorecard's, or a view of it that queries the model as
+        this attacker does (a trigger, another language: attacks/queries.py)."""
+        return evaluator
+
     def space_point(self) -> dict:
         return {"recipe": self.space_recipe, "data": self.data, "optimizer": self.optimizer, "schedule": self.schedule,
                 "lr": self.lr, "batch_size": self.batch_size, "steps": self.steps, "examples": self.examples}
@@ -199,6 +204,7 @@ class FineTuneAttack(Attack):
         attacked.train()
         flops = self.flops_per_token(attacked)  # before ZeRO-3 shards the weights (numel() 0 after)
         system = self.eval_system(data)
+        evaluator = self.query_evaluator(evaluator, data)
         callback = CurveCallback(evaluator, self.eval_every, progress, system, self.stop_at_asr)
         if self.stop_at_asr is not None:  # measure step 0 first: a model broken before any step needs no attack
             callback.on_train_begin(None, TrainerState(), None, model=attacked)

@@ -18,8 +18,11 @@ from train.chat import prompt_ids
 
 @torch.no_grad()
 def generate_from_ids(model, tokenizer, encoded: list[list[int]], *, max_new_tokens: int = 32,
-                      batch_size: int = 16, progress: bool = False, desc: str = "generate") -> list[str]:
-    """Greedy continuations of already-templated token id lists, in the caller's order."""
+                      batch_size: int = 16, progress: bool = False, desc: str = "generate",
+                      keep: list[int] | None = None) -> list[str]:
+    """Greedy continuations of already-templated token id lists, in the caller's order. `keep[i]`: the
+    number of trailing input tokens of prompt i decoded with its continuation (a prefilled response
+    start, attacks/prefill.py), so the text reads as the model's whole answer."""
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     outputs: list[str] = [""] * len(encoded)
     pad = tokenizer.pad_token_id
@@ -39,7 +42,8 @@ def generate_from_ids(model, tokenizer, encoded: list[list[int]], *, max_new_tok
             do_sample=False, use_cache=True, pad_token_id=pad, eos_token_id=tokenizer.eos_token_id,
         )
         for row, i in enumerate(batch):
-            outputs[i] = tokenizer.decode(out[row, width:], skip_special_tokens=True).strip()
+            start = width - (keep[i] if keep else 0)
+            outputs[i] = tokenizer.decode(out[row, start:], skip_special_tokens=True).strip()
     model.train(was_training)
     return outputs
 

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Callable
 
 from attacks.base import Attack
+from attacks.reproduce import command, overrides
+from train import KeelError
 from train.distributed import free_memory
 from train.run_dir import result_key
 
@@ -55,6 +57,25 @@ def same_config(record: dict, attack: Attack) -> bool:
     return "config" not in record or canonical_options(record["config"]) == canonical_options(attack.describe())
 
 
+# The target that stands for the public base model, by the names `keel harden` and `keel evaluate` use.
+REFERENCE_TARGETS = ("base", "baseline")
+
+
+def reference_model(targets: dict):
+    """The public base model among the targets (None when there is none, e.g. `keel evaluate` alone)."""
+    return next((targets[name] for name in REFERENCE_TARGETS if name in targets), None)
+
+
+def reference_kwargs(attack: Attack, reference) -> dict:
+    """`{"reference": model}` for attacks that need the public base (Attack.needs_reference), else {}."""
+    if not attack.needs_reference:
+        return {}
+    if reference is None:
+        raise KeelError(f"attack.{attack.name}: needs the public base model (the hardening delta is the treated "
+                        f"model minus the base); under keel evaluate pass baseline=PATH, or drop this attack")
+    return {"reference": reference}
+
+
 def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],
              store: Callable[[dict], None] | None = None, ladder: list[int] | None = None,
              progress: bool = True) -> list[dict]:
@@ -63,8 +84,12 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
 
     `targets` maps a target name ("base", "hardened", or a checkpoint's name) to its model; every
     attack runs on each with the very same seeds. `store` receives each new record (append + log).
+    Attacks that need the public base get the `base` (or `baseline`) target's model as `reference`.
     """
     records = []
+    reference = reference_model(targets)
+    for attack in attacks:  # before anything runs: a missing base fails now, not hours later
+        reference_kwargs(attack, reference)
     for attack in expand_grid(attacks, ladder, data):
         for seed in attack.seeds:
             for target, model in targets.items():
@@ -76,10 +101,12 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
                 if key in done:  # e.g. resume=force after the attack's options changed: the old record is stale
                     log.warning("%s: the recorded result used other attack options; running it again", key)
                 log.info("attack %s", key)
-                result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
+                result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress,
+                                    **reference_kwargs(attack, reference))
                 free_memory()  # the attacked copy, its trainer and optimizer state: gone before the next attack
                 if getattr(attack, "ladder_of", None):
                     result.extra["ladder_of"] = attack.ladder_of
+                result.extra.setdefault("command", command(overrides(attack, seed), attack.needs_reference))
                 record = result.as_dict()
                 done[key] = record
                 if store is not None:

@@ -30,6 +30,7 @@ from attacks.headline import plain_words
 from attacks.judges.agreement import add_confusion, agreement
 from attacks.plots import plot_effort, plot_ratios, plot_utility_harm
 from attacks.report_md import render_markdown
+from attacks.reproduce import cheapest_per_target
 from attacks.scorecard import (
     compare,
     examples_effort,
@@ -97,7 +98,7 @@ def build_report(results: list[dict], *, tau: float, meta: dict, eps: float | No
                    "trials_to_threshold": trials_effort(search, base, treated)},
         "utility": util, "judge_agreement": judge_agreement(results),
         "resolution": resolution(results, scored, util, meta),
-        "search": _search_summary(search),
+        "search": _search_summary(search), "cheapest": cheapest_per_target(results, search, tau, eps),
         "plots": PLOTS, "curves": [annotated_curve(r) for r in results],
     }
     sentences, notes = plain_words(report)

@@ -129,7 +129,20 @@ def effort_lines(report: dict) -> list[str]:
             lines.append(f"- Adaptive attacker on {target} (seed {sr['seed']}, {sr['n_trials']} trials): trials to "
                          f"threshold {sr['trials_to_threshold']['display']}; best attack: {params or 'none'} "
                          f"(objective {_fmt(best.get('objective'), 1)})")
+    for target, found in (report.get("cheapest") or {}).items():
+        lines.append(_cheapest_line(target, found))
     return lines + [""]
+
+
+def _cheapest_line(target: str, found: dict | None) -> str:
+    """The cheapest attack that reached tau on one target (grid runs and search trials), and its command."""
+    if not found:
+        return f"- **Cheapest attack** on {target}: none of the attacks run reached the threshold."
+    cost = found["cost"]
+    units = "" if cost["unit"] == "none" else f", {cost['units']['display']} {cost['unit']}"
+    line = (f"- **Cheapest attack** on {target}: `{found['attack']}` ({found['source']}; "
+            f"{cost['flops']['value']:.3g} FLOPs, {cost['examples'] or 0} examples{units})")
+    return line + (f"; re-run it: `{found['command']}`" if found.get("command") else "")
 
 
 def _probe_label(key: str, report: dict) -> str:

@@ -18,6 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from attacks.evaluator import EvalConfig, Evaluator
+from attacks.grid import reference_model
 from attacks.hygiene import deduplicate, training_sets
 from attacks.space import AttackSpace
 from attacks.utility import utility_probes
@@ -131,9 +132,11 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
                 continue
             attacker = AdaptiveAttacker(space, n_trials=scfg.get("n_trials", 8), tau=cfg.threshold, eps=eps,
                                         seed=seed, exclude_recipes=scfg.get("exclude_recipes"),
-                                        attack_options=scfg.get("attack_options"), deepspeed=deepspeed)
+                                        attack_options=scfg.get("attack_options"), deepspeed=deepspeed,
+                                        objective=scfg.get("objective", "cost"))
             log.info("adaptive search on %s (seed %d, %d trials)", name, seed, attacker.n_trials)
-            done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name))
+            done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name,
+                                                          reference=reference_model(targets)))
             if is_rank_zero():  # every rank computes the same figures; one writes them
                 atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}

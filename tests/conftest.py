@@ -167,3 +167,21 @@ def evaluator(tiny_cfg, tokenizer, data):
 
     return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, KeywordJudge(),
                      EvalConfig(**OmegaConf.to_container(tiny_cfg.eval)))
+
+
+@pytest.fixture
+def quick_evaluator(tokenizer, data):
+    """The keyword judge on 4 held-out prompts, 4 new tokens: attack tests that only need a curve."""
+    from attacks.evaluator import EvalConfig, Evaluator
+    from attacks.judges.keyword import KeywordJudge
+
+    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, KeywordJudge(),
+                     EvalConfig(max_new_tokens=4, batch_size=8, max_prompts=4, nll_batch_size=8))
+
+
+def same_weights(a, b) -> bool:
+    """Every parameter of `a` equals `b`'s bit for bit."""
+    import torch
+
+    other = dict(b.named_parameters())
+    return all(torch.equal(p, other[n]) for n, p in a.named_parameters())

@@ -217,6 +217,9 @@ CASES = {
     "model_source": ("unknown model source", args("model.source=onnx"), "model.source: 'onnx' is not one of"),
     # attacks, judges, scale
     "lora_targets": ("LoRA targets not in the model", args("attack=[lora]", "attack.lora.target_modules=[nope_proj]"), "attack.lora.target_modules: ['nope_proj'] not found in the model"),
+    "prefill_ladder": ("prefill ladder not increasing", args("attack=[prefill]", "attack.prefill.ladder=[5,0]"), "attack.prefill.ladder: must be increasing without repeats"),
+    "quantize_format": ("unknown GGUF format", args("attack=[quantize_q4]", "attack.quantize_q4.format=q4_k"), "attack.quantize_q4.format: 'q4_k' is not one of"),
+    "language_data_missing": ("multilingual attack without rows in its language", args("attack=[multilingual_ft]", "attack.multilingual_ft.data_key=harmful_xx"), "attack.multilingual_ft.data_key: data.harmful_xx holds no rows"),
     "zero3_inner_loop": ("ZeRO stage a defense cannot run under", args("defense=[tar]", "deepspeed=zero3"), "deepspeed: defense 'tar' supports ZeRO stages"),
     "judge_endpoint_model": ("endpoint judge without a model name", args("judge=endpoint"), "Missing mandatory value: judge.model"),
     "judge_unreachable": ("judge endpoint unreachable", args("judge=endpoint", "judge.model=guard", "judge.base_url=http://127.0.0.1:9/v1", "judge.retries=0"), "judge.base_url: cannot reach http://127.0.0.1:9/v1"),

@@ -100,8 +100,8 @@ def build_named(cfg_group: DictConfig | None, kind: str) -> list:
     for name, node in (cfg_group or {}).items():
         if not isinstance(node, DictConfig) or "_target_" not in node:
             raise KeelError(f"{kind}.{name}: not a {kind} config (no _target_); check conf/{kind}/{name}.yaml")
-        try:
-            obj = instantiate(node, _convert_="all")
+        try:  # an attack gets its config key as name now, so its option errors name that key
+            obj = instantiate(node, _convert_="all", **({"name": name} if kind == "attack" else {}))
         except Exception as err:  # Hydra wraps constructor errors; surface the first line, naming the option
             cause = err.__cause__ or err
             if isinstance(cause, KeelError):
