@@ -88,9 +88,9 @@ def proxy_guess(steps: list[int], proxy: dict[int, float], lo: dict, hi: dict, t
 
 def locate_crossing(steps: list[int], reached: Callable[[int], bool], guess: int | None = None
                     ) -> tuple[int, list[int]]:
-    """The step s of `steps` (ascending; the last one known to reach tau, the step before the first known
-    not to) with reached(s) and not reached(the step before s), by judged probes: the guess, its
-    neighbour, then midpoints. Returns (s, the steps probed in order)."""
+    """A step s of `steps` with reached(s) and not reached(the step before s), by judged probes: the guess,
+    its neighbour on the other side, then midpoints. `steps` ascend; the last is known to reach tau (the
+    judged grid step hi), the judged step before the first known not to (lo). Returns (s, probes in order)."""
     below, above = -1, len(steps) - 1  # indices; -1 = the judged step before steps[0]
     probes: list[int] = []
 
