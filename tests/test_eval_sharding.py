@@ -100,8 +100,8 @@ def test_two_ranks_judge_half_the_prompts_each_and_agree_with_one_process(tmp_pa
         assert evaluator.benign_nll(model) == pytest.approx(nll, abs=1e-5)
         if str(step) in rank0["proxy"]:
             assert logodds_proxy(model, evaluator) == rank0["proxy"][str(step)]
-    base, *_ = _tiny_setup()
-    assert over_refusal(base, evaluator, data.edgy[:EDGY]) == rank0["over_refusal"]
+    model.load_state_dict(torch.load(tmp_path / "step0.pt", weights_only=True))  # the unattacked weights
+    assert over_refusal(model, evaluator, data.edgy[:EDGY]) == rank0["over_refusal"]
 
 
 # -- the child process ------------------------------------------------------------------------------------
