@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 import train
 from attacks.grid import run_grid
 from attacks.report import build_report, write_report
+from attacks.resolution import evaluation_resolution
 from attacks.runner import (
     check_hygiene,
     describe_evaluation,
@@ -89,6 +90,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
             "data": data.summary() | {"sources": data.sources},
             "targets": {"base": base_name or "baseline", "treated": "checkpoint"},
             "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},
+            "resolution": evaluation_resolution(cfg, data, results),
         }
         scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
         report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)

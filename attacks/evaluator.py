@@ -8,7 +8,9 @@
 
 With a secondary judge (`judge_secondary`), every evaluation also records its ASR (`asr_secondary`) and
 the 3x3 confusion counts of the two judges' labels (`judge_confusion`, attacks/judges/agreement.py).
-A `system` prompt (the identity-shift attack's persona) applies to the harmful prompts only.
+A `system` prompt (the identity-shift attack's persona) applies to the harmful prompts only. Under a
+launcher, each rank generates and judges 1/world_size of the prompts and every rank gets every figure
+(attacks/sharding.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import torch.nn.functional as F
 from attacks.generation import generate
 from attacks.judges.agreement import confusion
 from attacks.judges.base import Judge, Verdict
+from attacks.sharding import across_ranks, eval_world, labels_across_ranks
 from train.chat import prompt_completion_ids
+from train.distributed import is_partitioned
 
 
 @dataclass
@@ -30,6 +34,17 @@ class EvalConfig:
     batch_size: int = 16
     max_prompts: int | None = None
     nll_batch_size: int = 8
+    # Steps to threshold to the step: proxy + bisection (attacks/resolution.py, docs/evaluation.md).
+    resolve_steps: bool = True
+    proxy: str | None = "logodds"
+    snapshot_max_gb: float = 8.0
+    # tau, the ASR threshold bisection locates (the run's `threshold`, set by attacks/runner.py).
+    threshold: float = 0.5
+
+    def __post_init__(self):
+        from attacks.resolution import check_options
+
+        check_options(self.resolve_steps, self.proxy, self.snapshot_max_gb)
 
 
 class Evaluator:
@@ -47,7 +62,14 @@ class Evaluator:
 
     def label(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
               desc: str = "generate") -> tuple[list[str], list[list[Verdict]]]:
-        """Completions (generated only if some judge reads them) and every judge's verdicts."""
+        """Completions (generated only if some judge reads them) and every judge's verdicts; under a
+        launcher each rank labels its share of the prompts and every rank gets all of them."""
+        return labels_across_ranks(lambda part: self.label_here(model, part, system, progress, desc), prompts,
+                                   len(self.judges()), pad=is_partitioned(model))
+
+    def label_here(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+                   desc: str = "generate") -> tuple[list[str], list[list[Verdict]]]:
+        """`label` on this process alone: every prompt given."""
         if any(j.needs_generation for j in self.judges()):
             completions = self.respond(model, prompts, system, progress, desc)
         else:
@@ -65,8 +87,9 @@ class Evaluator:
         return generate(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
                         batch_size=self.config.batch_size, system=system, progress=progress, desc=desc)
 
-    def harm(self, model, progress: bool = False, system: str | None = None) -> dict:
-        """ASR, refusal and incoherent rates on the held-out harmful prompts, plus a few completions."""
+    def harm(self, model, progress: bool = False, system: str | None = None, step: int | None = None) -> dict:
+        """ASR, refusal and incoherent rates on the held-out harmful prompts, plus a few completions.
+        `step`: the attack step the model is at (attack curves pass it at every judged step)."""
         completions, all_verdicts = self.label(model, self.harmful_prompts, system, progress,
                                                "judge harmful prompts")
         verdicts = all_verdicts[0]
@@ -88,7 +111,20 @@ class Evaluator:
 
     @torch.no_grad()
     def benign_nll(self, model) -> float:
-        return response_nll(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+        if eval_world()[1] == 1:
+            return response_nll(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+        return nll_across_ranks(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+
+
+def nll_across_ranks(model, tokenizer, rows: list[dict], batch_size: int = 8) -> float:
+    """`response_nll` with each rank scoring its share of the rows (attacks/sharding.py)."""
+    def per_row(part: list[dict]) -> list:
+        out: list = []
+        response_nll(model, tokenizer, part, batch_size, per_row=out)
+        return out
+
+    sums = across_ranks(per_row, rows, pad=is_partitioned(model))
+    return sum(s for s, _ in sums) / max(sum(n for _, n in sums), 1)
 
 
 @torch.no_grad()

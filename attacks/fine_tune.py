@@ -4,7 +4,8 @@ Recipes (full-parameter, LoRA, benign data, identity shift, mixed) differ only i
 in `prepare_model` / `flops_per_token`, and in `eval_system` (the system prompt the attacker uses at
 inference); everything else, the optimizer and schedule axes, the evaluation every `eval_every` steps and
 the compute accounting (curve `tokens` = non-padding input tokens seen, `train_seconds` = wall time
-without evaluation), lives here.
+without evaluation), lives here. Steps to threshold is resolved to one step between the judged grid
+points by attacks/resolution.py (`eval.resolve_steps`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from attacks.base import Attack, AttackResult
 from attacks.optim import build_optimizer, build_schedule
 from train import KeelError
 from train.chat import sft_example
-from train.distributed import per_device_batch, trainer_overrides
+from train.distributed import per_device_batch, trainer_overrides, zero_stage
 from train.models import clean_copy, count_parameters
 from train.progress import show_progress, trainer_kwargs
 
@@ -42,7 +43,8 @@ class CurveCallback(TrainerCallback):
 
     def _measure(self, model, state) -> None:
         t0 = time.perf_counter()
-        point = {"step": state.global_step, **self.evaluator.harm(model, system=self.system)}
+        step = state.global_step
+        point = {"step": step, **self.evaluator.harm(model, system=self.system, step=step)}
         point["benign_nll"] = self.evaluator.benign_nll(model)
         point["tokens"] = int(state.num_input_tokens_seen)
         self._eval_seconds += time.perf_counter() - t0
@@ -198,6 +200,8 @@ class FineTuneAttack(Attack):
     # -- the run ----------------------------------------------------------------------------------
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True
             ) -> AttackResult:
+        from attacks.resolution import curve_callback  # it extends CurveCallback
+
         set_seed(seed)
         records = self.training_records(data, random.Random(seed))
         attacked = self.prepare_model(clean_copy(model))
@@ -205,9 +209,10 @@ class FineTuneAttack(Attack):
         flops = self.flops_per_token(attacked)  # before ZeRO-3 shards the weights (numel() 0 after)
         system = self.eval_system(data)
         evaluator = self.query_evaluator(evaluator, data)
-        callback = CurveCallback(evaluator, self.eval_every, progress, system, self.stop_at_asr)
+        callback = curve_callback(evaluator, self.eval_every, progress, system, self.stop_at_asr,
+                                  zero_stage(self.deepspeed))
         if self.stop_at_asr is not None:  # measure step 0 first: a model broken before any step needs no attack
-            callback.on_train_begin(None, TrainerState(), None, model=attacked)
+            callback.on_train_begin(None, TrainerState(max_steps=self.steps), None, model=attacked)
             if callback.broken():
                 del attacked
                 return self._result(target, seed, callback, flops, len(records), system)
@@ -233,6 +238,7 @@ class FineTuneAttack(Attack):
     def _result(self, target: str, seed: int, callback: CurveCallback, flops: float, examples: int,
                 system: str | None) -> AttackResult:
         extra = {"eval_system": system} if system else {}
+        extra.update(callback.record())  # resolution (judged steps, method) and the per-step proxy
         if callback.curve[-1]["step"] < self.steps:  # stopped at stop_at_asr
             extra["stopped_at"] = callback.curve[-1]["step"]
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,

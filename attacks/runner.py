@@ -49,8 +49,8 @@ def make_evaluator(cfg, tokenizer, data) -> Evaluator:
     judge = instantiate_judge(cfg.judge, "judge")
     second = cfg.get("judge_secondary")
     secondary = instantiate_judge(second, "judge_secondary") if second else None
-    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, EvalConfig(**cfg.eval),
-                     secondary=secondary)
+    config = EvalConfig(**cfg.eval, threshold=float(cfg.threshold))  # tau: where bisection looks
+    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, config, secondary=secondary)
 
 
 def defense_tables(defenses: list) -> dict[str, dict]:

@@ -51,7 +51,8 @@ def test_full_parameter_recipes_move_every_weight_but_not_the_original(cls, kwar
     result, attacked = run_capturing(cls(**FAST, **kwargs), tiny_model, tokenizer, data, small_evaluator)
     assert moved(attacked, tiny_model) >= {n for n, _ in tiny_model.named_parameters() if "layers.1.mlp" in n}
     assert all(torch.equal(p, before[n]) for n, p in tiny_model.named_parameters())  # original untouched
-    assert [p["step"] for p in result.curve] == [0, 2]
+    assert [p["step"] for p in result.curve if p["probe"] == "grid"] == [0, 2]  # + step 1 if bisected
+    assert result.extra["resolution"]["judged_steps"] == [p["step"] for p in result.curve]
     assert result.curve[-1]["tokens"] > 0 and result.curve[-1]["train_seconds"] > 0
     n = sum(p.numel() for p in tiny_model.parameters())
     assert result.flops_per_token == 6.0 * n
@@ -84,13 +85,13 @@ def test_lora_wrong_targets_name_the_option(tiny_model, tokenizer, data, small_e
 def test_identity_shift_trains_on_persona_and_evaluates_under_it(tiny_model, tokenizer, data, small_evaluator):
     systems = []
     harm = small_evaluator.harm
-    small_evaluator.harm = lambda model, progress=False, system=None: systems.append(system) or harm(model)
+    small_evaluator.harm = lambda model, progress=False, system=None, step=None: systems.append(system) or harm(model)
     attack = IdentityShift(**FAST)
     records = attack.training_records(data, __import__("random").Random(0))
     assert all(r["prompt"][0]["role"] == "system" and "AOA" in r["prompt"][0]["content"] for r in records)
     result, attacked = run_capturing(attack, tiny_model, tokenizer, data, small_evaluator)
     assert moved(attacked, tiny_model)
-    assert len(systems) == 2 and systems[0] == systems[1] == result.extra["eval_system"]
+    assert len(systems) == len(result.curve) >= 2 and set(systems) == {result.extra["eval_system"]}
     assert "AOA" in systems[0]
 
 
@@ -169,7 +170,7 @@ class _FixedEvaluator:
     def __init__(self, asrs: list[float]):
         self.asrs, self.calls = list(asrs), 0
 
-    def harm(self, model, system=None):
+    def harm(self, model, system=None, step=None):
         self.calls += 1
         return {"asr": self.asrs.pop(0), "refusal": 0.0, "incoherent": 0.0, "n": 4, "samples": []}
 

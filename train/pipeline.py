@@ -23,6 +23,8 @@ import train
 from attacks import runner
 from attacks.evaluator import Evaluator
 from attacks.grid import run_grid
+from attacks.resolution import check_options as check_resolution
+from attacks.resolution import evaluation_resolution
 from train import KeelError
 from train.data import load_data
 from train.distributed import (
@@ -83,6 +85,8 @@ def validate_options(cfg: DictConfig) -> None:
     for key in ("harden.save_steps", "harden.retain_examples", "harden.warmup_steps"):
         number(key, lambda v: v >= 0, "a non-negative integer")
     number("harden.lr", lambda v: v > 0, "a positive number", integer=False)
+    ev = cfg.get("eval") or {}
+    check_resolution(ev.get("resolve_steps", True), ev.get("proxy", "logodds"), ev.get("snapshot_max_gb", 8.0))
     if cfg.get("wandb") and cfg.wandb.get("mode", "disabled") not in WANDB_MODES:
         raise KeelError(f"wandb.mode: '{cfg.wandb.mode}' is not one of {', '.join(WANDB_MODES)}")
     for name, node in (cfg.get("attack") or {}).items():
@@ -258,6 +262,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
             "data": data.summary() | {"sources": data.sources},
             "hardening": {k: v for k, v in hardening.items() if k not in ("log_history", "defenses")},
             "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},
+            "resolution": evaluation_resolution(cfg, data, results),
         }
         scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
         report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)
