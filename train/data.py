@@ -9,6 +9,11 @@ Record kinds and their required fields (extra fields are kept):
 
 A bad record fails with one line: `FILE:LINE: field 'x' ...`. Splits are made per paraphrase group, so
 no paraphrase of an evaluation prompt is ever trained on; a record may pin its own `split`.
+
+Text fields longer than `data.max_chars` (default MAX_CHARS) are refused, not truncated: a cut prompt
+would be judged as a different prompt, and one 200,000-character prompt would make the evaluator
+allocate gigabytes. Raise the cap with `+data.max_chars=N` for long-context data. A UTF-8 byte-order
+mark at the start of a file is skipped.
 """
 
 from __future__ import annotations
@@ -29,13 +34,14 @@ REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "identity": {"id": str, "system": str, "prompt": str, "response": str},
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MAX_CHARS = 16_000  # per text field; ~4k tokens, far above the ~256-token training and evaluation windows
 
 
 class DataError(KeelError):
     """A data file is malformed; the message names the file, line and field."""
 
 
-def _validate(record: Any, kind: str, where: str) -> dict:
+def _validate(record: Any, kind: str, where: str, max_chars: int = MAX_CHARS) -> dict:
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
     for name, typ in REQUIRED[kind].items():
@@ -46,8 +52,28 @@ def _validate(record: Any, kind: str, where: str) -> dict:
             raise DataError(f"{where}: field '{name}' must be {typ.__name__}, got {type(value).__name__}")
         if isinstance(value, (str, list)) and not value:
             raise DataError(f"{where}: field '{name}' is empty")
-    if kind == "mcq" and not 0 <= record["answer"] < len(record["choices"]):
-        raise DataError(f"{where}: field 'answer' = {record['answer']} is not an index into 'choices'")
+        if isinstance(value, str) and len(value) > max_chars:
+            raise DataError(f"{where}: field '{name}' is {len(value):,} characters long (more than "
+                            f"data.max_chars = {max_chars:,}); shorten it or raise +data.max_chars")
+    if kind == "mcq":
+        choices = record["choices"]
+        bad = next((i for i, c in enumerate(choices) if not isinstance(c, str) or not c.strip()), None)
+        if bad is not None:
+            raise DataError(f"{where}: field 'choices' item {bad} must be non-empty text, got "
+                            f"{type(choices[bad]).__name__}")
+        if len(choices) < 2:
+            raise DataError(f"{where}: field 'choices' needs at least 2 choices, got {len(choices)}")
+        if len(set(choices)) != len(choices):
+            raise DataError(f"{where}: field 'choices' holds the same choice twice")
+        if sum(len(c) for c in choices) > max_chars:
+            raise DataError(f"{where}: field 'choices' is longer than data.max_chars = {max_chars:,} characters")
+        if not 0 <= record["answer"] < len(choices):
+            raise DataError(f"{where}: field 'answer' = {record['answer']} is not an index into 'choices'")
+    for name in ("language", "group", "split"):
+        if name in record and not isinstance(record[name], str):
+            raise DataError(f"{where}: field '{name}' must be str, got {type(record[name]).__name__}")
+    if record.get("split") not in (None, "train", "eval"):
+        raise DataError(f"{where}: field 'split' = '{record['split']}' must be 'train' or 'eval'")
     record.setdefault("language", "en")
     record.setdefault("group", record["id"])
     return record
@@ -61,7 +87,7 @@ def resolve_data_path(path: str | Path) -> Path:
     return p
 
 
-def load_records(path: str | Path, kind: str) -> list[dict]:
+def load_records(path: str | Path, kind: str, max_chars: int = MAX_CHARS) -> list[dict]:
     """Read and validate one JSONL file (or a `datasets` directory saved with `save_to_disk`)."""
     if kind not in REQUIRED:
         raise DataError(f"data: unknown record kind '{kind}' (one of {sorted(REQUIRED)})")
@@ -73,7 +99,7 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
             table = load_from_disk(str(p))
         except (OSError, ValueError):
             raise DataError(f"{p}: a directory, but not a `datasets` save_to_disk folder; name a JSONL file") from None
-        rows = [_validate(dict(r), kind, f"{p}:row {i}") for i, r in enumerate(table, 1)]
+        rows = [_validate(dict(r), kind, f"{p}:row {i}", max_chars) for i, r in enumerate(table, 1)]
     elif not p.is_file():
         raise DataError(f"{path}: data file not found")
     else:
@@ -81,7 +107,7 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
         with p.open("rb") as fh:
             for lineno, raw in enumerate(fh, 1):
                 try:
-                    line = raw.decode("utf-8")
+                    line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")  # a BOM is no data
                 except UnicodeDecodeError as err:
                     raise DataError(f"{p}:{lineno}: not UTF-8 text (byte {raw[err.start]:#04x} at column "
                                     f"{err.start + 1})") from None
@@ -91,7 +117,7 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
                     record = json.loads(line)
                 except json.JSONDecodeError as err:
                     raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
-                rows.append(_validate(record, kind, f"{p}:{lineno}"))
+                rows.append(_validate(record, kind, f"{p}:{lineno}", max_chars))
     if not rows:
         raise DataError(f"{p}: no records (empty file)")
     ids = [r["id"] for r in rows]
@@ -136,14 +162,15 @@ class DataBundle:
 
 def load_data(cfg) -> DataBundle:
     """Build a DataBundle from a `data` config node (paths, eval_fraction, split_seed, caps)."""
-    harmful = load_records(cfg.harmful, "harmful")
-    benign = load_records(cfg.benign, "benign")
+    cap = int(cfg.get("max_chars") or MAX_CHARS)
+    harmful = load_records(cfg.harmful, "harmful", cap)
+    benign = load_records(cfg.benign, "benign", cap)
     h_train, h_eval = split_by_group(harmful, cfg.eval_fraction, cfg.split_seed)
     b_train, b_eval = split_by_group(benign, cfg.eval_fraction, cfg.split_seed)
     for name, rows in (("harmful train", h_train), ("harmful eval", h_eval),
                        ("benign train", b_train), ("benign eval", b_eval)):
         if not rows:
             raise DataError(f"data: the {name} split is empty; check data.eval_fraction and the 'split' fields")
-    optional = {k: load_records(cfg[k], k) if cfg.get(k) else [] for k in ("edgy", "mcq", "identity")}
+    optional = {k: load_records(cfg[k], k, cap) if cfg.get(k) else [] for k in ("edgy", "mcq", "identity")}
     sources = {k: str(cfg[k]) for k in ("harmful", "benign", "edgy", "mcq", "identity") if cfg.get(k)}
     return DataBundle(h_train, h_eval, b_train, b_eval, sources=sources, **optional)

@@ -18,6 +18,7 @@ from pathlib import Path
 from train import KeelError, __version__
 from train.manifest import MANIFEST, verify_manifest, write_manifest
 from train.run_dir import atomic_write_text
+from train.state import check_object, check_status, read_json
 
 
 def _num(x):
@@ -112,10 +113,8 @@ def release(run_dir: str | Path) -> Path:
     report_path, ckpt = run / "report.json", run / "checkpoint"
     if not report_path.is_file():
         raise KeelError(f"{report_path}: not found; finish the run first (re-run its keel harden command)")
-    try:
-        status = json.loads((run / "status.json").read_text()).get("status")
-    except (OSError, ValueError):
-        status = None
+    report = read_json(report_path, check_object)
+    status = (read_json(run / "status.json", check_status, default={}) or {}).get("status")
     if status != "done":
         raise KeelError(f"{run / 'status.json'}: status is '{status}', not 'done'; finish the run first")
     if not ckpt.is_dir():
@@ -124,10 +123,6 @@ def release(run_dir: str | Path) -> Path:
     if problems:  # never bless weights that changed after the run measured them
         raise KeelError(f"{ckpt}: does not match the manifest written by the run ({problems[0]}); "
                         f"the checkpoint changed after it was scored")
-    try:
-        report = json.loads(report_path.read_text())
-    except ValueError as err:
-        raise KeelError(f"{report_path}: not valid JSON ({err})") from None
     model = report.get("model") or {}
     base = model.get("path") if model.get("source") == "hf" and not str(model.get("path", "/")).startswith(
         ("/", ".", "~")) else None
