@@ -182,3 +182,17 @@ def test_a_finished_hardening_is_not_trained_further(tmp_path, tiny_model, token
     again = harden(start, tokenizer, data, [], cfg, str(tmp_path), resume=True)
     assert first["steps"] == again["steps"] == 3 and first["train_loss"] == again["train_loss"]
     assert all(torch.equal(a, b) for a, b in zip(tiny_model.state_dict().values(), start.state_dict().values()))
+
+
+def test_a_manifest_is_never_written_for_a_link_that_leads_out(tmp_path):
+    from train.manifest import verify_manifest, write_manifest
+
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "model.safetensors").write_bytes(b"w")
+    (release / "inside").symlink_to(release / "model.safetensors")  # a link within the release is fine
+    write_manifest(release)
+    assert verify_manifest(release) == []
+    (release / "host").symlink_to(Path(__file__))
+    with pytest.raises(KeelError, match="host: a symlink that leads outside its directory"):
+        write_manifest(release)

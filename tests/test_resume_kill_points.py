@@ -121,8 +121,13 @@ def hits_to_kill(points: Counter) -> list[str]:
 def test_every_kill_point_resumes_to_the_same_report(reference, tmp_path):
     """Opt-in: kill at every recorded point (first and last hit), resume, compare."""
     run_dir, points = reference
+    failed = []
     for i, point in enumerate(hits_to_kill(points)):
         run = tmp_path / f"k{i}"
-        keel_killed_at(point, run, args=ARGS)
-        run_in_process(run, ARGS)
-        assert_same_run(run, run_dir)
+        try:
+            keel_killed_at(point, run, args=ARGS)
+            run_in_process(run, ARGS)
+            assert_same_run(run, run_dir)
+        except AssertionError as err:
+            failed.append(f"{point}: {str(err).splitlines()[0]}")
+    assert not failed, "\n".join(failed)

@@ -141,12 +141,9 @@ def save_checkpoint(model, tokenizer, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def set_aside_broken_checkpoint(cfg, run: RunDir, problems: list[str]) -> None:
-    """A finished checkpoint that fails its manifest is never silently retrained and replaced: refused
-    (train/resume.py:broken_checkpoint), or with resume=force moved aside (checkpoint.broken-N, kept) so
-    hardening runs again. Results scored on other weights are then redone (`keep_same_weights`)."""
-    if resume_mode(cfg) != "force":
-        raise broken_checkpoint(run, problems)
+def set_aside_broken_checkpoint(run: RunDir, problems: list[str]) -> None:
+    """With resume=force, a finished checkpoint that fails its manifest moves aside (checkpoint.broken-N,
+    kept) so hardening runs again; results scored on other weights are then redone (`keep_same_weights`)."""
     n = 1
     while (aside := run.root / f"checkpoint.broken-{n}").exists():
         n += 1
@@ -172,8 +169,10 @@ def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None
             if is_rank_zero():
                 shutil.rmtree(run.trainer, ignore_errors=True)  # left by a kill right after the checkpoint
             return (gathered_copy(hardened) if is_partitioned(hardened) else hardened), stats
+        if resume_mode(cfg) != "force":  # never silently retrained and replaced (every rank stops)
+            raise broken_checkpoint(run, problems)
         if is_rank_zero():
-            set_aside_broken_checkpoint(cfg, run, problems)
+            set_aside_broken_checkpoint(run, problems)
         barrier()
     hardened = clean_copy(model) if sharded is None else sharded
     t0 = time.perf_counter()
