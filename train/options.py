@@ -1,16 +1,17 @@
 """The schema of `keel harden` / `keel evaluate` options, and the one validator that checks the whole tree.
 
-Each section is a typed dataclass; a field's type is what the option must hold, its `option(...)`
-metadata the range or the choices, and its docstring-like `help` the line a user reads. `validate(cfg)`
-walks the resolved config against it before anything is loaded or written: wrong types, out-of-range
-values, unknown choices, missing and unknown keys each fail with one line naming the option.
+Each section is a typed dataclass (the option's meaning is documented beside it in conf/harden.yaml); a
+field's type is what the option must hold, its `option(...)` metadata the range or the choices.
+`validate(cfg)` walks the resolved config against it before anything is loaded or written: wrong types,
+out-of-range values, unknown choices, missing and unknown keys each fail with one line naming the option.
 
     keel harden budget.seeds=[abc]    ->  keel: error: budget.seeds[0]: must be an integer, got 'abc'
 
 Nodes whose classes validate themselves are left to them, before the model loads: `defense.*` and
 `attack.*` (their constructors, train/pipeline.py:build_named), `judge*` (its constructor) and
-`attack_space` (attacks/space.py). `harden.trainer` stays a plain dict (TrainingArguments cannot live in
-a structured config): its keys are checked against the fields of TRL's SFTConfig.
+`attack_space` (attacks/space.py); `deepspeed` is DeepSpeed's own config. `harden.trainer` stays a plain
+dict (TrainingArguments cannot live in a structured config): its keys are checked against the fields of
+TRL's SFTConfig, its values by building the SFTConfig (train/pipeline.py:check_training_args).
 A new option is one field here plus its line in conf/; tests/test_config.py composes every preset
 through this validator.
 """
