@@ -52,12 +52,12 @@ def keel_killed_at(point: str, run: Path, fresh_interpreter: bool = False, args:
     if fresh_interpreter:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": point}
         proc = subprocess.run([sys.executable, "-m", "train.cli", *argv], cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=900)
         code, detail = proc.returncode, proc.stderr[-2000:]
     else:
         child = FORKS.Process(target=_keel_child, args=(argv, point))
         child.start()
-        child.join(300)
+        child.join(900)  # generous: a loaded CI machine
         code, detail = child.exitcode, "(forked child)"
     assert code == -signal.SIGKILL, f"{point}: not killed (exit {code})\n{detail}"
     status = run / "status.json"  # absent only when the kill hit the very first write of status.json
