@@ -50,6 +50,11 @@ class Attack(ABC):
         self.name = name or self.recipe
         self.split = split
         self.seeds = list(seeds) if seeds is not None else [0]
+        if not self.seeds:
+            raise KeelError(f"attack.{self.name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
+        if not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds) \
+                or len(set(self.seeds)) != len(self.seeds):
+            raise KeelError(f"attack.{self.name}.seeds: must be distinct integers, got {self.seeds}")
 
     @abstractmethod
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True

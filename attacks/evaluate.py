@@ -39,17 +39,20 @@ from train.distributed import (
     world_size,
     zero_stage,
 )
-from train.models import load_model_and_tokenizer
+from train.models import load_model_and_tokenizer, weights_sha256
 from train.run_dir import finishes_run
 
 log = logging.getLogger("keel")
 
 
 def run_evaluate(cfg: DictConfig) -> dict:
-    from train.pipeline import build_named, start_run
+    from train.pipeline import build_named, keep_same_weights, start_run
 
     if not cfg.model.get("path") or str(cfg.model.path) == "???":
         raise KeelError("model.path: name the checkpoint to evaluate: keel evaluate PATH")
+    if cfg.model.get("source") not in ("hf", "gguf"):  # tiny-random would score a random model, not PATH
+        raise KeelError(f"model.source: '{cfg.model.get('source')}' does not load model.path ({cfg.model.path}); "
+                        f"keel evaluate needs model=hf (the default) or a gguf model config")
     if cfg.run.get("base_results_from"):
         raise KeelError("run.base_results_from: only keel harden takes base attacks from another run; drop it")
     run, tracker, _ = start_run(cfg)  # every rank evaluates; rank 0 alone writes
@@ -61,24 +64,28 @@ def run_evaluate(cfg: DictConfig) -> dict:
         ds = deepspeed_config(cfg)
         use_deepspeed(attacks, ds)
         space, split_warnings = prepare_attacks(cfg, attacks)
+        data = load_data(cfg.data)  # before the models: bad data fails in a second, not after a load
+        hygiene = check_hygiene(cfg, data, [], attacks)
         model, tokenizer = load_model_and_tokenizer(cfg.model)
         targets = {"checkpoint": model}
         if cfg.get("baseline"):
             baseline_cfg = OmegaConf.merge(cfg.model, {"path": str(cfg.baseline), "name": str(cfg.baseline)})
             targets = {"baseline": load_model_and_tokenizer(baseline_cfg)[0], "checkpoint": model}
         base_name = "baseline" if "baseline" in targets else None
-        data = load_data(cfg.data)
-        hygiene = check_hygiene(cfg, data, [], attacks)
         evaluator = make_evaluator(cfg, tokenizer, data)
 
+        weights = {name: weights_sha256(m) for name, m in targets.items()}  # a changed directory: redone
+
         def store(record: dict) -> None:
+            record["weights_sha256"] = weights[record["target"]]
             run.add_result(record)
             tracker.log_curve(record)
 
-        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=run.finished_results(), store=store,
+        done = keep_same_weights(run.finished_results(), weights)
+        results = run_grid(attacks, targets, tokenizer, data, evaluator, done=done, store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []))
-        utility = probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name)
-        search = run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)
+        utility = probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name, weights=weights)
+        search = run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds, weights=weights)
         meta = {
             "keel_version": train.__version__, "run": cfg.run.name, "command": "evaluate",
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},

@@ -20,11 +20,12 @@ from transformers import TrainerCallback, TrainerState, set_seed
 from trl import SFTConfig, SFTTrainer
 
 from attacks.base import Attack, AttackResult
-from attacks.optim import build_optimizer, build_schedule
+from attacks.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
 from train import KeelError
 from train.chat import sft_example
 from train.distributed import per_device_batch, trainer_overrides, zero_stage
 from train.models import clean_copy, count_parameters
+from train.options import sft_fields
 from train.progress import show_progress, trainer_kwargs
 
 DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
@@ -124,6 +125,14 @@ class FineTuneAttack(Attack):
                 raise KeelError(f"attack.{self.name}.{opt}: must be a positive integer, got {value}")
         if not lr > 0:
             raise KeelError(f"attack.{self.name}.lr: must be positive, got {lr}")
+        if optimizer not in OPTIMIZERS:
+            raise KeelError(f"attack.{self.name}.optimizer: '{optimizer}' is not one of {', '.join(OPTIMIZERS)}")
+        if schedule not in SCHEDULES:
+            raise KeelError(f"attack.{self.name}.schedule: '{schedule}' is not one of {', '.join(SCHEDULES)}")
+        unknown = sorted(set(trainer or {}) - sft_fields())
+        if unknown:
+            raise KeelError(f"attack.{self.name}.trainer.{unknown[0]}: not a field of TRL's SFTConfig "
+                            f"(TrainingArguments); check the spelling")
         self.data, self.examples, self.steps, self.batch_size = data, int(examples), int(steps), int(batch_size)
         self.lr, self.optimizer, self.schedule = float(lr), optimizer, schedule
         self.warmup_ratio, self.weight_decay = warmup_ratio, weight_decay

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from hydra.utils import instantiate
@@ -26,6 +25,7 @@ from train import KeelError
 from train.distributed import is_rank_zero
 from train.progress import phase_bar
 from train.run_dir import atomic_write_json
+from train.state import check_search, check_utility, read_json
 
 log = logging.getLogger("keel")
 
@@ -92,17 +92,28 @@ def check_hygiene(cfg, data, defenses: list, attacks: list) -> dict:
     return deduplicate(data, training_sets(data, defenses, attacks), _plain(cfg.get("hygiene")))
 
 
-def _load(path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+def _load(path, check, weights: dict | None) -> dict:
+    """A per-target state file (utility.json, search.json), checked (train/state.py), without the entries
+    measured on other weights than `weights` (target -> sha256; recorded under `_weights`)."""
+    done = read_json(path, check, default={})
+    bound = done.setdefault("_weights", {})
+    for name, sha in (weights or {}).items():
+        if name in done and bound.get(name) not in (None, sha):
+            log.warning("%s: %s was measured on other weights; measuring it again", path.name, name)
+            del done[name]
+        bound[name] = sha
+    return done
 
 
-def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None) -> dict:
-    """Utility probes of each target before any attack; KL is taken against `targets[base_name]`."""
+def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None,
+                  weights: dict | None = None) -> dict:
+    """Utility probes of each target before any attack; KL is taken against `targets[base_name]`.
+    `weights`: target -> sha256 of its weights (figures measured on other weights are redone)."""
     ucfg = _plain(cfg.get("utility"))
     if not ucfg.get("enabled", True):
         return {}
     path = run.root / "utility.json"
-    done = _load(path)
+    done = _load(path, check_utility, weights)
     base = targets.get(base_name) if base_name else None
     todo = [name for name in targets if name not in done]
     for name in phase_bar(todo, "utility probes", unit="model"):
@@ -114,16 +125,16 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
 
 
 def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator,
-               deepspeed: dict | None = None) -> dict | None:
+               deepspeed: dict | None = None, weights: dict | None = None) -> dict | None:
     """The adaptive attacker on every target, one search per seed (attacks/search.py); its training trials
-    run under `deepspeed` (the run's config) when given."""
+    run under `deepspeed` (the run's config) when given; `weights` as for probe_utility."""
     scfg = _plain(cfg.get("search"))
     if not scfg.get("enabled", False):
         return None
     from attacks.search import AdaptiveAttacker
 
     path = run.root / "search.json"
-    done = _load(path)
+    done = _load(path, check_search, weights)
     eps = _plain(cfg.get("effort")).get("utility_eps")
     for name, model in targets.items():
         have = {s["seed"] for s in done.get(name, [])}

@@ -185,3 +185,11 @@ def same_weights(a, b) -> bool:
 
     other = dict(b.named_parameters())
     return all(torch.equal(p, other[n]) for n, p in a.named_parameters())
+
+
+def finished_record(target: str = "base", attack: str = "full_ft", seed: int = 0, **extra) -> dict:
+    """A results.jsonl record as an attack run writes it (train/state.py:check_record), for run dirs that
+    tests build by hand."""
+    return {"attack": attack, "recipe": "full_ft", "split": "train", "target": target, "seed": seed,
+            "config": {}, "curve": [{"step": 0, "asr": 0.0}], "flops_per_token": 1.0, "examples": 1,
+            "extra": {}, **extra}

@@ -28,6 +28,7 @@ COMMANDS = {
     "judge": ("train.apps:judge", "label (prompt, completion) pairs: keel judge FILE.jsonl|FILE.csv"),
     "release": ("train.release:release_main", "write the model card + sha256 manifest: keel release RUN_DIR"),
     "verify": ("train.release:verify_main", "check a checkpoint against its manifest: keel verify DIR"),
+    "doctor": ("train.doctor:doctor_main", "what is broken in a run dir, what a resume would redo: keel doctor RUN_DIR"),
     "study": ("train.apps:study", "arms (defense stacks) under one attack grid, side by side: keel study"),
     "compare": ("train.apps:compare", "a sweep's runs in one table + plot: keel compare RUN_DIR... [out=DIR]"),
 }
@@ -116,7 +117,8 @@ def error_line(err: BaseException, args: list[str] = ()) -> str | None:
             return f"{group}: no option '{option}' in conf/{group}/ (available: {_group_options(group)})"
         return first
     if isinstance(err, OverrideParseException):
-        return f"cannot parse the override '{_bad_override(list(args))}': {first}"
+        shown = _bad_override(list(args)).encode("unicode_escape").decode()  # a NUL or newline stays visible
+        return f"cannot parse the override '{shown}': {first.encode('unicode_escape').decode()}"
     if isinstance(err, ConfigCompositionException) and isinstance(err.__cause__, OmegaConfBaseException):
         key = getattr(err.__cause__, "full_key", None) or first
         if "not in struct" in str(err.__cause__):
@@ -130,6 +132,8 @@ def error_line(err: BaseException, args: list[str] = ()) -> str | None:
         return f"{key}: {first}" if key else first
     if isinstance(err, HydraException):
         return first
+    if isinstance(err, OSError) and err.errno == errno.ENAMETOOLONG:
+        return f"{err.filename or 'run.dir'}: cannot write (File name too long); choose a shorter run.dir"
     if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM,
                                                   errno.EROFS, errno.ENOTDIR):
         return f"{err.filename or 'run.dir'}: cannot write ({os.strerror(err.errno)}); check run.dir and free space"
@@ -163,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing its own multi-line report
     try:
         return entry() or 0
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback; status.json says `interrupted` (run_dir.py)
+        from train.run_dir import INTERRUPTED
+
+        end_bars()  # the line stands alone, not after an open bar
+        print(f"keel: {INTERRUPTED}", file=sys.stderr)
+        return 130
     except Exception as err:
         line = error_line(err, sys.argv[1:])
         if line is None:

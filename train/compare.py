@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import math
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from attacks.metrics import Censored, ratio_with_ci
 from train import KeelError
 from train.run_dir import atomic_write_bytes, atomic_write_json, atomic_write_text
+from train.state import check_object, read_json, read_yaml
 
 log = logging.getLogger("keel")
 COLUMNS = ["model", "defense", "runs", "seeds", "attacker_cost", "cost_low", "cost_high", "cost_bound",
@@ -55,7 +54,7 @@ def find_reports(paths: list[str]) -> list[Path]:
 def _seed(run_dir: Path) -> int | str:
     config = run_dir / "config.yaml"
     if config.exists():
-        seed = ((yaml.safe_load(config.read_text()) or {}).get("harden") or {}).get("seed")
+        seed = (read_yaml(config).get("harden") or {}).get("seed")
         if seed is not None:
             return seed
     return run_dir.name
@@ -81,7 +80,7 @@ def utility_drop(report: dict) -> tuple[float | None, str | None]:
 
 def load_run(report_path: Path) -> dict:
     """One run's figures for the comparison, from its report.json (and config.yaml for the seed)."""
-    report = json.loads(report_path.read_text())
+    report = read_json(report_path, check_object)
     cost = (report.get("headline") or {}).get("cost") or {}
     drop, metric = utility_drop(report)
     defense = "+".join(d["name"] for d in report.get("defenses") or []) or "none"

@@ -43,6 +43,14 @@ class HardenTrainer(SFTTrainer):
         self.defenses = defenses
         self._terms: dict[str, list[float]] = defaultdict(list)
 
+    def _run_epoch(self, *args, **kwargs):
+        # Resumed from the checkpoint of the last step (a kill while the finished model was being saved):
+        # HF's loop would run one step past max_steps before it checks; a finished hardening is done.
+        if self.state.global_step >= self.state.max_steps > 0:
+            self.control.should_training_stop = True
+            return None
+        return super()._run_epoch(*args, **kwargs)
+
     def training_step(self, model, inputs, num_items_in_batch=None):
         # Inner loops run the bare module: a DeepSpeed engine's (or DDP's) forward arms gradient-reduction
         # hooks that an inner torch.autograd.grad would fire; only the outer backward may reduce.

@@ -17,14 +17,13 @@ different thresholds, or sharing no attack are refused with one line.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from attacks.grid import canonical_options
 from attacks.report import write_report
 from train import KeelError
-from train.run_dir import read_jsonl
+from train.state import check_object, read_json, read_results
 
 log = logging.getLogger("keel")
 
@@ -38,9 +37,9 @@ def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:
     report_path = run_dir / "report.json"
     if not report_path.exists():
         raise KeelError(f"baseline: {run_dir} has no report.json; pass the directory of a finished run")
-    report = json.loads(report_path.read_text())
+    report = read_json(report_path, check_object)
     treated = (report.get("targets") or {}).get("treated", "hardened")
-    records = [r for r in read_jsonl(run_dir / "results.jsonl") if r.get("target") == treated]
+    records = [r for r in read_results(run_dir / "results.jsonl") if r.get("target") == treated]
     return report, records
 
 

@@ -12,7 +12,6 @@ carries the scorecard in machine-readable form under `keel:`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from train import KeelError
 from train.card import license_of, model_card
 from train.manifest import MANIFEST, verify_manifest, write_manifest
 from train.run_dir import atomic_write_text
+from train.state import check_object, check_status, read_json
 
 
 def release(run_dir: str | Path, license: str | None = None) -> Path:
@@ -33,10 +33,8 @@ def release(run_dir: str | Path, license: str | None = None) -> Path:
     report_path, ckpt = run / "report.json", run / "checkpoint"
     if not report_path.is_file():
         raise KeelError(f"{report_path}: not found; finish the run first (re-run its keel harden command)")
-    try:
-        status = json.loads((run / "status.json").read_text()).get("status")
-    except (OSError, ValueError):
-        status = None
+    report = read_json(report_path, check_object)
+    status = (read_json(run / "status.json", check_status, default={}) or {}).get("status")
     if status != "done":
         raise KeelError(f"{run / 'status.json'}: status is '{status}', not 'done'; finish the run first")
     if not ckpt.is_dir():
@@ -45,10 +43,6 @@ def release(run_dir: str | Path, license: str | None = None) -> Path:
     if problems:  # never bless weights that changed after the run measured them
         raise KeelError(f"{ckpt}: does not match the manifest written by the run ({problems[0]}); "
                         f"the checkpoint changed after it was scored")
-    try:
-        report = json.loads(report_path.read_text())
-    except ValueError as err:
-        raise KeelError(f"{report_path}: not valid JSON ({err})") from None
     config = yaml.safe_load((run / "config.yaml").read_text()) if (run / "config.yaml").is_file() else {}
     model = {**(report.get("model") or {}), **((config or {}).get("model") or {})}
     chosen = license_of(model, license or ((config or {}).get("release") or {}).get("license"))
