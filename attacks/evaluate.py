@@ -21,6 +21,7 @@ from attacks.grid import run_grid
 from attacks.report import build_report, write_report
 from attacks.runner import (
     check_hygiene,
+    describe_evaluation,
     describe_judges,
     make_evaluator,
     prepare_attacks,
@@ -81,6 +82,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
             "keel_version": train.__version__, "run": cfg.run.name, "command": "evaluate",
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
             "baseline": cfg.get("baseline"), **describe_judges(evaluator), "defenses": [],
+            "evaluation": describe_evaluation(cfg, evaluator),
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
             "validation_attacks": validation_attacks(cfg, attacks),

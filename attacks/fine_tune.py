@@ -24,6 +24,7 @@ from train import KeelError
 from train.chat import sft_example
 from train.distributed import per_device_batch, trainer_overrides
 from train.models import clean_copy, count_parameters
+from train.progress import show_progress, trainer_kwargs
 
 DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
 
@@ -205,7 +206,7 @@ class FineTuneAttack(Attack):
                 del attacked
                 return self._result(target, seed, callback, flops, len(records), system)
         with tempfile.TemporaryDirectory(prefix="keel-attack-") as tmp:
-            args = SFTConfig(**{
+            args = SFTConfig(**trainer_kwargs({
                 "output_dir": tmp, "max_steps": self.steps,
                 "per_device_train_batch_size": per_device_batch(self.batch_size, f"attack.{self.name}.batch_size"),
                 "learning_rate": self.lr, "seed": seed, "data_seed": seed, "max_length": self.max_length,
@@ -213,10 +214,12 @@ class FineTuneAttack(Attack):
                 "save_strategy": "no", "logging_steps": self.eval_every, "disable_tqdm": not progress,
                 "include_num_input_tokens_seen": "non_padding", "dataloader_num_workers": 0,
                 "deepspeed": self.deepspeed, **trainer_overrides(self.deepspeed), **self.trainer,
-            })
+            }))
             trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else AttackTrainer
             trainer = trainer_cls(model=attacked, args=args, train_dataset=Dataset.from_list(records),
                                  processing_class=tokenizer, callbacks=[callback], attack=self)
+            show_progress(trainer, f"{target}/{self.name}/seed{seed}", bar=progress,
+                          figures=lambda: {"asr": f"{callback.curve[-1]['asr']:.2f}"} if callback.curve else {})
             trainer.train()
         del trainer, attacked
         return self._result(target, seed, callback, flops, len(records), system)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from attacks.base import Attack
+from train.distributed import free_memory
 from train.run_dir import result_key
 
 log = logging.getLogger("keel")
@@ -76,6 +77,7 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
                     log.warning("%s: the recorded result used other attack options; running it again", key)
                 log.info("attack %s", key)
                 result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
+                free_memory()  # the attacked copy, its trainer and optimizer state: gone before the next attack
                 if getattr(attack, "ladder_of", None):
                     result.extra["ladder_of"] = attack.ladder_of
                 record = result.as_dict()

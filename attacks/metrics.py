@@ -1,4 +1,4 @@
-"""Effort metrics on attack curves, exactly as ../shared/DESIGN.md defines them, and their ratios.
+"""Effort metrics on attack curves, exactly as docs/design.md defines them, and their ratios.
 
 A curve is a list of points `{"step": t, "asr": ASR(t), "benign_nll": ..., "tokens": ..., "train_seconds":
 ...}` evaluated every `eval_every` steps, from t = 0 (before the attack) to the budget T.
@@ -183,11 +183,14 @@ def bootstrap_ratio_ci(base: np.ndarray, treated: np.ndarray, paired: bool, n_bo
 
 
 def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
-                  treated_seeds: list | None = None, n_boot: int = 2000, seed: int = 0) -> dict:
+                  treated_seeds: list | None = None, n_boot: int = 2000, seed: int = 0,
+                  cost: bool = True) -> dict:
     """treated/base ratio of seed means with a bootstrap CI; censored values handled as documented above.
 
     `base` and `treated` hold floats or `Censored` values (one per seed). Pairing by seed is used when
-    both sides list the same seeds.
+    both sides list the same seeds. `cost`: a cost figure, whose base mean of 0 means the base was broken
+    before any attack (bound `zero_base`, no ratio); a harm figure (cost=False) of 0 is no harm, and its
+    ratio follows x/0 = inf, 0/0 = 1.
     """
     b, b_cens = _as_values(base)
     t, t_cens = _as_values(treated)
@@ -198,14 +201,14 @@ def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
         (b_cens > 0, t_cens > 0)]
     if bound == "unknown" and b_cens == len(b) and t_cens == len(t):
         bound = "neither"  # neither side ever reached tau: no ratio can be read from this budget
-    if float(b.mean()) == 0.0 and not b_cens:
+    if cost and float(b.mean()) == 0.0 and not b_cens:
         # The baseline was past tau before any attack: it cost the attacker nothing, so no multiple of
         # its cost exists. Report the treated side's own cost instead of a meaningless x-infinity.
         treated = f"{'>=' if t_cens else ''}{float(t.mean()):.3g}"
         return {"base_mean": 0.0, "treated_mean": float(t.mean()), "ratio": None, "ci": None,
                 "bound": "zero_base", "n_base": len(b), "n_treated": len(t), "base_censored": 0,
                 "treated_censored": t_cens,
-                "display": f"n/a (base already past tau at no cost; hardened needs {treated})"}
+                "display": f"n/a (base already past the threshold before any attack; treated side needs {treated})"}
     paired = base_seeds is not None and base_seeds == treated_seeds
     ratio = _ratio(float(t.mean()), float(b.mean()))
     ci = bootstrap_ratio_ci(b, t, paired, n_boot, seed)
@@ -221,7 +224,7 @@ def _num(x: float) -> str:
 def format_ratio(ratio: float | None, ci: tuple[float, float] | None, bound: str) -> str:
     """'x3.20 (95% CI 1.50-4.00)', with '>=' / '<=' for bounds and '?' when the direction is unknown."""
     if ratio is None or bound == "neither":
-        return "n/a (neither side reached tau)" if bound == "neither" else "n/a"
+        return "n/a (neither side reached the threshold)" if bound == "neither" else "n/a"
     prefix = {"exact": "x", "lower": ">=x", "upper": "<=x", "unknown": "?x"}[bound]
     text = f"{prefix}{_num(ratio)}"
     return text + (f" (95% CI {_num(ci[0])}-{_num(ci[1])})" if ci else " (1 seed, no CI)")

@@ -23,6 +23,7 @@ from attacks.space import AttackSpace
 from attacks.utility import utility_probes
 from train import KeelError
 from train.distributed import is_rank_zero
+from train.progress import phase_bar
 from train.run_dir import atomic_write_json
 
 log = logging.getLogger("keel")
@@ -102,12 +103,12 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
     path = run.root / "utility.json"
     done = _load(path)
     base = targets.get(base_name) if base_name else None
-    for name, model in targets.items():
-        if name not in done:
-            log.info("utility probes on %s", name)
-            done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
-            if is_rank_zero():  # every rank computes the same figures; one writes them
-                atomic_write_json(path, done)
+    todo = [name for name in targets if name not in done]
+    for name in phase_bar(todo, "utility probes", unit="model"):
+        log.info("utility probes on %s", name)
+        done[name] = utility_probes(targets[name], tokenizer, data, evaluator, base=base, cfg=ucfg)
+        if is_rank_zero():  # every rank computes the same figures; one writes them
+            atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
 
 
@@ -141,3 +142,11 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
 def describe_judges(evaluator: Evaluator) -> dict:
     return {"judge": evaluator.judge.describe(),
             "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None}
+
+
+def describe_evaluation(cfg, evaluator: Evaluator) -> dict:
+    """The prompts the evaluations used and the caps that chose them (report.json `evaluation`; the
+    report's `resolution` says from it whether a set was subsampled)."""
+    return {"harmful_prompts": len(evaluator.harmful_prompts), "benign_rows": len(evaluator.benign),
+            "max_prompts": OmegaConf.select(cfg, "eval.max_prompts"),
+            "utility_max_prompts": OmegaConf.select(cfg, "utility.max_prompts")}

@@ -11,32 +11,17 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import TINY_OVERRIDES, compose_config
+from tests.conftest import STUDY_ARGS, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
 from train.run_dir import read_jsonl
 from train.shared_base import EVAL_SETS_FILE, base_records_from
 from train.study import arm_overrides, check_study, mean_ci, token_mean_ci, wilson
 
-SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
-         "eval.max_prompts=6", "eval.max_new_tokens=6", "utility.max_prompts=6", "budget.seeds=[0,1]",
-         "attack=[full_ft,lora]", "effort.validation_attacks=[lora]"]
 
-
-# Replacing the durability arms: delete the node, then add the new one (a plain `study.arms=` merges).
-ARMS = ["~study.arms", "+study.arms={sft:['defense=[refusal_sft]'],stack:['defense=[refusal_sft,deep_alignment]']}"]
-
-
-def _list(items: list[str]) -> str:
-    return "[" + ",".join(f"'{item}'" for item in items) + "]"
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    root = tmp_path_factory.mktemp("study") / "s"
-    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={root}", "study.baseline=sft", *ARMS])
-    assert code == 0
-    return root
+@pytest.fixture
+def study(tiny_study):
+    return tiny_study
 
 
 def test_later_arms_take_the_base_attacks_of_the_first(study):
@@ -92,7 +77,7 @@ def test_study_table_reads_every_arm_and_ratio(study):
 
 def test_resuming_a_finished_study_reruns_nothing(study, capsys):
     before = {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
-    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={study}", "study.baseline=sft", *ARMS])
+    code = main(["study", *STUDY_ARGS, f"study.dir={study}"])
     assert code == 0
     assert before == {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
 

@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig
 
 from train.cli import CONF_DIR, error_line
+from train.console import end_bars
 
 log = logging.getLogger("keel")
 
@@ -27,6 +28,7 @@ def user_errors_exit(fn):
             line = error_line(err)
             if line is None:
                 raise
+            end_bars()
             print(f"keel: error: {line}", file=sys.stderr)
             sys.exit(2)
     return wrapper

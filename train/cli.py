@@ -1,8 +1,10 @@
-"""`keel <command> [hydra overrides]`.
+"""`keel [-v] <command> [hydra overrides]`.
 
     keel harden                       the full pipeline on the embedded demo (conf/harden.yaml)
     keel harden preset=ci model=tiny-random run.name=smoke
+    keel harden --help                what it does, its main options with their defaults (train/help.py)
     keel harden --cfg job             print the resolved config and exit (any Hydra flag works)
+    keel -v harden ...                trainer logs, dependency bars and warnings too (train/console.py)
 
 Commands are registered in COMMANDS as "module:function"; each Hydra app reads conf/<command>.yaml.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import errno
 import importlib
-import logging
 import os
 import re
 import sys
 from pathlib import Path
+
+from train.console import configure, end_bars
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
@@ -28,6 +31,9 @@ COMMANDS = {
     "study": ("train.apps:study", "arms (defense stacks) under one attack grid, side by side: keel study"),
     "compare": ("train.apps:compare", "a sweep's runs in one table + plot: keel compare RUN_DIR... [out=DIR]"),
 }
+HELP_FLAGS = ("-h", "--help")
+# `keel -v <command> ...` (or -v anywhere after it): trainer logs, dependency bars and warnings (train/console.py).
+VERBOSE_FLAGS = ("-v", "--verbose")
 # Commands whose first bare argument (no `=`, no leading `-`) is shorthand for an override.
 POSITIONAL = {"evaluate": "model.path", "judge": "input"}
 # Commands whose leading bare arguments, all of them, are shorthand for one list override.
@@ -49,13 +55,13 @@ def _positional(command: str, rest: list[str]) -> list[str]:
     return rest
 
 
-def _quiet_environment() -> None:
+def _quiet_environment(verbose: bool = False) -> None:
     # No telemetry, no surprise downloads of anything but what the user names; W&B off unless asked.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("WANDB_SILENT", "true")
     os.environ.setdefault("DS_ACCELERATOR", os.environ.get("DS_ACCELERATOR", "") or _ds_accelerator())
-    logging.getLogger("transformers").setLevel(logging.ERROR)
+    configure(verbose or None)  # -v, else KEEL_VERBOSE (a launched rank inherits it), else quiet
 
 
 def _ds_accelerator() -> str:
@@ -67,7 +73,9 @@ def _ds_accelerator() -> str:
 def usage() -> str:
     width = max(map(len, COMMANDS))
     rows = "\n".join(f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items())
-    return f"usage: keel <command> [overrides...]\n\ncommands:\n{rows}\n\nSee README.md and `keel <command> --help`."
+    return (f"usage: keel [-v] <command> [arguments] [key=value ...]\n\ncommands:\n{rows}\n\n"
+            f"  -v, --verbose  show trainer logs, dependency progress bars and warnings\n\n"
+            f"`keel <command> --help` says what a command does, its arguments, main options and examples.")
 
 
 def _group_options(group: str) -> str:
@@ -130,7 +138,11 @@ def error_line(err: BaseException, args: list[str] = ()) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    verbose = any(a in VERBOSE_FLAGS for a in argv)
+    argv = [a for a in argv if a not in VERBOSE_FLAGS]
+    if argv[:1] == ["help"] and len(argv) > 1:  # `keel help harden` = `keel harden --help`
+        argv = [argv[1], "--help"]
+    if not argv or argv[0] in HELP_FLAGS + ("help",):
         print(usage())
         return 0
     command, rest = argv[0], argv[1:]
@@ -138,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"keel: error: unknown command '{command}' (commands: {', '.join(COMMANDS)}; see keel --help)",
               file=sys.stderr)
         return 2
-    _quiet_environment()
+    if any(a in HELP_FLAGS for a in rest):  # before Hydra: its own --help prints the whole config
+        from train.help import render
+
+        print(render(command, COMMANDS[command][1]))
+        return 0
+    _quiet_environment(verbose)
     module, _, func = COMMANDS[command][0].partition(":")
     entry = getattr(importlib.import_module(module), func)
     sys.argv = [f"keel {command}", *_positional(command, rest)]
@@ -150,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         line = error_line(err, sys.argv[1:])
         if line is None:
             raise
+        end_bars()
         print(f"keel: error: {line}", file=sys.stderr)
         return 2
     finally:

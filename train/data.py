@@ -1,14 +1,24 @@
 """Data: validated JSONL (or `datasets`) inputs and seeded, group-level train/eval splits.
 
 Record kinds and their required fields (extra fields are kept):
-  harmful   id, prompt, refusal, compliance, category        (+ language, group: paraphrase group)
-  benign    id, prompt, response                             (+ category, language)
-  edgy      id, prompt, response                             benign prompts that look harmful
-  mcq       id, question, choices (list), answer (int index)
-  identity  id, system, prompt, response                     identity-shift (obedience) examples
+  harmful     id, prompt, refusal, compliance, category      (+ language, group: paraphrase group)
+  harmful_nl  as harmful, + language                         harmful rows in a language the defenses'
+                                                             refusal data lacks (optional)
+  benign      id, prompt, response                           (+ category, language)
+  edgy        id, prompt, response                           benign prompts that look harmful
+  edgy_train  as edgy                                        more of them, for hardening (optional)
+  mcq         id, question, choices (list), answer (int index)
+  identity    id, system, prompt, response                   identity-shift (obedience) examples
 
 A bad record fails with one line: `FILE:LINE: field 'x' ...`. Splits are made per paraphrase group, so
-no paraphrase of an evaluation prompt is ever trained on; a record may pin its own `split`.
+no paraphrase of an evaluation prompt is ever trained on; a record may pin its own `split`. harmful_nl
+follows harmful's split by group (a translation carries its source row's group), so no translation of
+an evaluation prompt is ever trained on either. Harmful evaluation rows are interleaved by category, so
+a capped evaluation (the first `eval.max_prompts` rows) covers every category.
+
+Any data option may also name a data set through `datasets` (`hf:<id>`, a local copy, a YAML column map,
+or a list of sources: train/sources.py, docs/data.md). `data.harmful_eval`, when set, replaces the held-out
+harmful prompts (e.g. a standard benchmark); the training split of `data.harmful` stays as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omegaconf import ListConfig
+
 from train import KeelError
+from train.sources import describe, is_named_source, load_source
 
 REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "harmful": {"id": str, "prompt": str, "refusal": str, "compliance": str, "category": str},
@@ -28,6 +41,9 @@ REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "mcq": {"id": str, "question": str, "choices": list, "answer": int},
     "identity": {"id": str, "system": str, "prompt": str, "response": str},
 }
+REQUIRED["harmful_nl"] = {**REQUIRED["harmful"], "language": str}
+REQUIRED["edgy_train"] = REQUIRED["edgy"]
+OPTIONAL_KINDS = ("edgy", "edgy_train", "mcq", "identity")  # loaded as they are, not split
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,10 +77,17 @@ def resolve_data_path(path: str | Path) -> Path:
     return p
 
 
-def load_records(path: str | Path, kind: str) -> list[dict]:
-    """Read and validate one JSONL file (or a `datasets` directory saved with `save_to_disk`)."""
+def load_records(path, kind: str, option: str | None = None) -> list[dict]:
+    """Read and validate one JSONL file (or a `datasets` directory saved with `save_to_disk`), or a named
+    source (`hf:<id>`, a column map, a list: train/sources.py); `option` names the config key in errors."""
     if kind not in REQUIRED:
         raise DataError(f"data: unknown record kind '{kind}' (one of {sorted(REQUIRED)})")
+    option = option or f"data ({kind})"
+    if isinstance(path, (list, tuple, ListConfig)):
+        return _unique_ids([r for i, item in enumerate(path) for r in load_records(item, kind, f"{option}[{i}]")],
+                           f"{option} ({describe(path)})")
+    if is_named_source(path):
+        return _unique_ids(load_source(path, kind, option, _validate), f"{option} ({describe(path)})")
     p = resolve_data_path(path)
     if p.is_dir():
         from datasets import load_from_disk
@@ -92,12 +115,17 @@ def load_records(path: str | Path, kind: str) -> list[dict]:
                 except json.JSONDecodeError as err:
                     raise DataError(f"{p}:{lineno}: malformed JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
                 rows.append(_validate(record, kind, f"{p}:{lineno}"))
+    return _unique_ids(rows, str(p), "empty file")
+
+
+def _unique_ids(rows: list[dict], where: str, why_empty: str = "no row kept") -> list[dict]:
     if not rows:
-        raise DataError(f"{p}: no records (empty file)")
-    ids = [r["id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise DataError(f"{p}: field 'id' = '{dup}' appears more than once")
+        raise DataError(f"{where}: no records ({why_empty})")
+    seen: set[str] = set()
+    for r in rows:
+        if r["id"] in seen:
+            raise DataError(f"{where}: field 'id' = '{r['id']}' appears more than once")
+        seen.add(r["id"])
     return rows
 
 
@@ -117,6 +145,32 @@ def split_by_group(rows: list[dict], eval_fraction: float, seed: int) -> tuple[l
     return train, evaluation
 
 
+def interleave_by(rows: list[dict], key: str) -> list[dict]:
+    """Rows reordered round-robin over their `key` values (first-seen order, stable within a value), so
+    that any prefix, which is what a capped evaluation (`eval.max_prompts`) reads, spreads over them all."""
+    buckets: dict[Any, list[dict]] = {}
+    for r in rows:
+        buckets.setdefault(r.get(key), []).append(r)
+    return [b[i] for i in range(max(map(len, buckets.values()), default=0)) for b in buckets.values() if i < len(b)]
+
+
+def split_following(rows: list[dict], reference_train: list[dict], reference_eval: list[dict],
+                    eval_fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Split `rows` (e.g. translations) the way a reference split splits their groups: a group held out
+    there is held out here, one trained on there is trained on here. Records pinning their own `split`,
+    and groups the reference lacks, are split by `split_by_group`."""
+    held = {r["group"] for r in reference_eval}
+    known = held | {r["group"] for r in reference_train}
+    rest = [r for r in rows if "split" in r or r["group"] not in known]
+    rest_ids = {r["id"] for r in rest}
+    rest_eval = {r["id"] for r in split_by_group(rest, eval_fraction, seed)[1]} if rest else set()
+    train, evaluation = [], []
+    for r in rows:
+        is_eval = r["id"] in rest_eval if r["id"] in rest_ids else r["group"] in held
+        (evaluation if is_eval else train).append(r)
+    return train, evaluation
+
+
 @dataclass
 class DataBundle:
     """Every data set one run needs, already split."""
@@ -128,6 +182,9 @@ class DataBundle:
     edgy: list[dict] = field(default_factory=list)
     mcq: list[dict] = field(default_factory=list)
     identity: list[dict] = field(default_factory=list)
+    edgy_train: list[dict] = field(default_factory=list)
+    harmful_nl_train: list[dict] = field(default_factory=list)
+    harmful_nl_eval: list[dict] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
@@ -136,14 +193,23 @@ class DataBundle:
 
 def load_data(cfg) -> DataBundle:
     """Build a DataBundle from a `data` config node (paths, eval_fraction, split_seed, caps)."""
-    harmful = load_records(cfg.harmful, "harmful")
-    benign = load_records(cfg.benign, "benign")
+    harmful = load_records(cfg.harmful, "harmful", "data.harmful")
+    benign = load_records(cfg.benign, "benign", "data.benign")
     h_train, h_eval = split_by_group(harmful, cfg.eval_fraction, cfg.split_seed)
+    h_eval_groups = h_eval
+    h_eval = interleave_by(h_eval, "category")
+    if cfg.get("harmful_eval"):  # e.g. a standard benchmark: the held-out prompts, never trained on
+        h_eval = load_records(cfg.harmful_eval, "harmful", "data.harmful_eval")
     b_train, b_eval = split_by_group(benign, cfg.eval_fraction, cfg.split_seed)
     for name, rows in (("harmful train", h_train), ("harmful eval", h_eval),
                        ("benign train", b_train), ("benign eval", b_eval)):
         if not rows:
             raise DataError(f"data: the {name} split is empty; check data.eval_fraction and the 'split' fields")
-    optional = {k: load_records(cfg[k], k) if cfg.get(k) else [] for k in ("edgy", "mcq", "identity")}
-    sources = {k: str(cfg[k]) for k in ("harmful", "benign", "edgy", "mcq", "identity") if cfg.get(k)}
+    optional = {k: load_records(cfg[k], k, f"data.{k}") if cfg.get(k) else [] for k in OPTIONAL_KINDS}
+    if cfg.get("harmful_nl"):
+        nl = load_records(cfg.harmful_nl, "harmful_nl", "data.harmful_nl")
+        nl_train, nl_eval = split_following(nl, h_train, h_eval_groups, cfg.eval_fraction, cfg.split_seed)
+        optional["harmful_nl_train"], optional["harmful_nl_eval"] = nl_train, interleave_by(nl_eval, "category")
+    sources = {k: describe(cfg[k]) for k in ("harmful", "harmful_eval", "harmful_nl", "benign", *OPTIONAL_KINDS)
+               if cfg.get(k)}
     return DataBundle(h_train, h_eval, b_train, b_eval, sources=sources, **optional)

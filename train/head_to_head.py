@@ -30,7 +30,7 @@ log = logging.getLogger("keel")
 
 # What the pair's report keeps from the treated run's report (the rest is recomputed from the records).
 KEPT_META = ("keel_version", "model", "judge", "judge_secondary", "defenses", "attacks", "attack_space",
-             "split_warnings", "hygiene", "data", "validation_attacks")
+             "split_warnings", "hygiene", "data", "validation_attacks", "evaluation", "asr_metric")
 
 
 def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:

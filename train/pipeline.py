@@ -88,6 +88,10 @@ def validate_options(cfg: DictConfig) -> None:
     for name, node in (cfg.get("attack") or {}).items():
         if isinstance(node, DictConfig) and "seeds" in node and not node.seeds:
             raise KeelError(f"attack.{name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
+    if (cfg.get("utility") or {}).get("enabled", True):
+        from attacks.utility import check_lm_eval
+
+        check_lm_eval(cfg.get("utility"))  # lm-eval installed and every task known, before any model loads
 
 
 def build_named(cfg_group: DictConfig | None, kind: str) -> list:
@@ -246,6 +250,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
             "keel_version": train.__version__, "run": cfg.run.name,
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
             "config_hash": config_hash(config), **runner.describe_judges(evaluator),
+            "evaluation": runner.describe_evaluation(cfg, evaluator),
             "defenses": hardening.get("defenses") or [d.describe() for d in defenses],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,

@@ -31,7 +31,9 @@ from train.run_dir import RunDir, atomic_write_bytes, atomic_write_json, kill_po
 
 log = logging.getLogger("keel")
 # Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
-NOT_RESULTS = ("run", "wandb", "resume", "hydra")
+NOT_RESULTS = ("run", "wandb", "resume", "hydra", "release")
+# Nested keys that only feed the model card (keel release), not a result.
+NOT_RESULT_KEYS = ("model.base_model", "model.license")
 RESUME_MODES = ("auto", "true", "false", "force")
 
 
@@ -46,7 +48,8 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 
 def result_fields(config: dict) -> dict[str, Any]:
     """The flattened config minus the keys that cannot change a result."""
-    return {k: v for k, v in flatten(config).items() if k.split(".")[0] not in NOT_RESULTS}
+    return {k: v for k, v in flatten(config).items()
+            if k.split(".")[0] not in NOT_RESULTS and k not in NOT_RESULT_KEYS}
 
 
 def config_hash(config: dict) -> str:

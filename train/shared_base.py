@@ -40,7 +40,7 @@ EVAL_SETS_FILE = "eval_sets.json"
 
 def eval_fingerprint(data) -> dict[str, str]:
     """sha256 of each evaluation set's rows as evaluation sees them (after hygiene)."""
-    return {name: hashlib.sha256(json.dumps(getattr(data, name) or [], sort_keys=True, default=str).encode())
+    return {name: hashlib.sha256(json.dumps(getattr(data, name, None) or [], sort_keys=True, default=str).encode())
             .hexdigest() for name in EVAL_SETS}
 
 

@@ -23,10 +23,10 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
 from hydra import compose
 from omegaconf import DictConfig
 
+from attacks.intervals import mean_ci, token_mean_ci, wilson
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
@@ -97,38 +97,6 @@ def plot_arms(path: Path, reports: dict[str, dict], tau: float) -> Path:
 
 
 # -- the table -----------------------------------------------------------------------------------------
-def _bootstrap_mean(values: np.ndarray, weights: np.ndarray, n_boot: int, seed: int, level: float) -> list[float]:
-    """Percentile-bootstrap CI of sum(values) / sum(weights), resampling rows."""
-    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
-    means = values[idx].sum(axis=1) / np.maximum(weights[idx].sum(axis=1), 1e-12)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return [float(lo), float(hi)]
-
-
-def mean_ci(values: list[float], n_boot: int, seed: int, level: float = 0.95) -> tuple[float, list | None]:
-    """Mean and percentile-bootstrap CI of the mean (None with fewer than 2 values)."""
-    x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
-    if len(x) < 2:
-        return (float(x.mean()) if len(x) else math.nan), None
-    return float(x.mean()), _bootstrap_mean(x, np.ones_like(x), n_boot, seed, level)
-
-
-def token_mean_ci(rows: list[list[float]], n_boot: int, seed: int, level: float = 0.95) -> list[float] | None:
-    """Percentile-bootstrap CI of a per-token mean (sum NLL / tokens) over rows of [summed NLL, tokens]."""
-    x = np.asarray(rows, dtype=float)
-    return _bootstrap_mean(x[:, 0], x[:, 1], n_boot, seed, level) if len(x) >= 2 else None
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
-    """Wilson score interval of a proportion k/n."""
-    if n <= 0:
-        return None
-    p = k / n
-    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (
-        1 + z * z / n)
-    return [max(0.0, centre - half), min(1.0, centre + half)]
-
-
 def _runs(report: dict, target: str, attack: str) -> list[dict]:
     return sorted((r for r in report["runs"] if r["target"] == target and r["attack"] == attack),
                   key=lambda r: r["seed"])
@@ -233,7 +201,9 @@ def render_study(summary: dict) -> str:
              f"tau = {tau}. Arms: base (a), " + ", ".join(f"{a} ({', '.join(summary['defenses'][a]) or 'none'})"
                                                          for a in arms) + ".", "",
              "Per arm: seed mean [95% bootstrap CI over seeds]; `>=` marks censoring at the attack budget. "
-             "Ratios: seed means, 95% bootstrap CI (paired by seed).", ""]
+             "Ratios: seed means, 95% bootstrap CI (paired by seed).", "",
+             "## In plain words (each arm's report, and each arm head to head with the baseline arm)", ""]
+    lines += [f"- **{k}**: {v}" for k, v in summary["headlines"].items()] + [""]
     for role in ("validation", "test"):
         rows = [a for a in summary["attacks"] if a["role"] == role]
         if not rows:
@@ -269,7 +239,6 @@ def render_study(summary: dict) -> str:
                      f"{_num(summary['call_seconds'].get(arm), 4)} |")
     lines += ["", "Attack training time excludes the ASR evaluations along each attack; a resumed call only "
               "spends time on what was left.", ""]
-    lines += ["## Headlines", ""] + [f"- {k}: {v}" for k, v in summary["headlines"].items()] + [""]
     lines += ["![ASR vs attack step, every arm](study.png)", ""]
     lines += ["Examples consumed = steps to tau x the attack's batch size: an upper bound on the distinct "
               "examples the attack needed (the ladder figure N_tau needs effort.examples_ladder). Each arm's "

@@ -74,8 +74,10 @@ class Tracker:
         self.run.summary["headline"] = head.get("text")
         if head.get("cost") and head["cost"].get("ratio") is not None:
             self.run.summary["attacker_cost_ratio"] = head["cost"]["ratio"]
-        if head.get("utility") and head["utility"].get("headline_percent") is not None:
-            self.run.summary["utility_change_percent"] = head["utility"]["headline_percent"]
+        worst = (head.get("utility") or {}).get("worst")
+        if worst:  # the probe hardening hurt most, its change in its own unit (attacks/utility.py)
+            self.run.summary["utility_worst_probe"] = worst
+            self.run.summary["utility_worst_change"] = head["utility"]["probes"][worst]["change"]
 
     def finish(self) -> None:
         if self.run is not None:
