@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import yaml
 
+from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci
 from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
 from train.run_dir import read_jsonl
 from train.shared_base import EVAL_SETS_FILE, base_records_from
-from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci
 from train.study import arm_overrides, arm_runs, check_study, mean_ci, token_mean_ci, wilson
 
 
