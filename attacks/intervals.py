@@ -176,3 +176,53 @@ def ratio_ci(base: np.ndarray, treated: np.ndarray) -> list[float] | None:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(mb == 0, np.where(mt == 0, 1.0, np.inf), mt / np.where(mb == 0, 1.0, mb))
     return _quantiles(ratios)
+
+
+# -- several hardening seeds: a two-level (hierarchical) bootstrap ---------------------------------------
+def hierarchical_draws(groups: list[list[float]], n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray | None:
+    """Bootstrap draws of the pooled mean of `groups` (one group of attack-seed values per hardening seed).
+
+    Two-level percentile bootstrap (Davison & Hinkley 1997, sec. 3.8; Ren et al. 2010): each draw picks G
+    hardening seeds with replacement, then, inside each picked group, its n_g values with replacement,
+    and takes the mean of the picked groups' means,
+        mean* = 1/G sum_{g* in draw} ( 1/n_g* sum_{i* in g*} x_{g* i*} ),
+    so the interval covers the spread between hardened models (hardening seeds) as well as the spread of
+    the attack between seeds. None with fewer than 2 values in all.
+    """
+    groups = [np.asarray([v for v in g if v is not None and not math.isnan(v)], dtype=float) for g in groups]
+    groups = [g for g in groups if len(g)]
+    if sum(len(g) for g in groups) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    picked = rng.integers(0, len(groups), size=(n_boot, len(groups)))
+    means = np.empty((n_boot, len(groups)))
+    for g, values in enumerate(groups):
+        inner = rng.integers(0, len(values), size=(n_boot, len(values)))
+        means[:, g] = values[inner].mean(axis=1)  # this group's mean in every draw
+    return np.take_along_axis(means, picked, axis=1).mean(axis=1)
+
+
+def pooled_mean(groups: list[list[float]]) -> float:
+    """Mean of the group means (each hardening seed weighs the same, whatever its number of attack seeds)."""
+    means = [np.mean(v) for g in groups if (v := [x for x in g if x is not None and not math.isnan(x)])]
+    return float(np.mean(means)) if means else math.nan
+
+
+def hierarchical_mean_ci(groups: list[list[float]], n_boot: int = N_BOOT, seed: int = 0
+                         ) -> tuple[float, list[float] | None]:
+    """Pooled mean of `groups` and its two-level percentile-bootstrap CI (hierarchical_draws)."""
+    draws = hierarchical_draws(groups, n_boot, seed)
+    return pooled_mean(groups), None if draws is None else _quantiles(draws)
+
+
+def hierarchical_ratio_ci(base: list[list[float]], treated: list[list[float]], n_boot: int = N_BOOT,
+                          seed: int = 0) -> tuple[float | None, list[float] | None]:
+    """pooled_mean(treated) / pooled_mean(base) and a percentile CI over independent two-level draws of
+    each side (the arms were hardened separately: nothing pairs arm A's seed s with arm B's). x/0 = inf and
+    0/0 = 1 as in ratio_ci; (None, None) when the base mean is 0 and the treated one is not 0 either."""
+    mb, mt = pooled_mean(base), pooled_mean(treated)
+    point = (1.0 if mt == 0 else math.inf) if mb == 0 else mt / mb
+    db, dt = hierarchical_draws(base, n_boot, seed), hierarchical_draws(treated, n_boot, seed + 1)
+    if db is None or dt is None:
+        return point, None
+    return point, ratio_ci(db[None, :], dt[None, :])

@@ -71,8 +71,8 @@ def plot_effort(results: list[dict], tau: float, path: str | Path, targets: dict
             if one_seed and cis:
                 drew_ci = True
                 ax.errorbar([p["step"] for p in cis], [p["asr"] for p in cis], fmt="none", ecolor=color, alpha=0.6,
-                            capsize=2, yerr=[[p["asr"] - p["asr_ci"][0] for p in cis],
-                                             [p["asr_ci"][1] - p["asr"] for p in cis]])
+                            capsize=2, yerr=[[max(0.0, p["asr"] - p["asr_ci"][0]) for p in cis],  # Wilson ends at 0 and 1
+                                             [max(0.0, p["asr_ci"][1] - p["asr"]) for p in cis]])  # float error
         _threshold(ax, tau)
         unit = next(((r.get("extra") or {}).get("cost_unit") for r in runs), None) or "steps"
         ax.set(title=attack + (" (bars: 95% CI over prompts)" if drew_ci else ""),

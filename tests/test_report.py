@@ -197,3 +197,16 @@ def test_ratio_plot_reads_with_one_seed_or_five(tmp_path, figures, seeds):
         assert "one seed: no CI" in ax.get_title() and "95% CI" not in ax.get_title() and not whiskers
     else:
         assert "95% CI over seeds" in ax.get_title() and whiskers
+
+
+@pytest.mark.parametrize("n", [6, 11, 21, 40])
+def test_effort_plot_draws_wilson_bars_at_zero_and_one(n, tmp_path):
+    """Wilson intervals at ASR 0 and 1 end a float error past the rate (1 - 1.0000000000000002): the bars
+    are clamped, not refused by matplotlib."""
+    from attacks.intervals import wilson
+    from attacks.plots import plot_effort
+
+    curve = [{"step": s, "asr": k / n, "n": n, "asr_ci": wilson(k, n)} for s, k in ((0, 0), (2, n // 2), (4, n))]
+    records = [{"target": "hardened", "attack": "full_ft", "seed": 0, "curve": curve}]
+    path = plot_effort(records, 0.5, tmp_path / "effort.png")
+    assert path.stat().st_size > 5_000
