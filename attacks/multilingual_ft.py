@@ -67,7 +67,7 @@ class MultilingualFineTune(FineTuneAttack):
         train/data.py), else by the English groups (module docstring)."""
         where = self.path or f"data.{self.data_key}"
         pre_split = [getattr(data, f"{self.data_key}_{part}", None) for part in ("train", "eval")]
-        if self._rows is None and any(part is not None for part in pre_split):
+        if self._rows is None and any(pre_split):  # the loader split this language's file
             train, held = (list(part or []) for part in pre_split)
             self._check(train + held, where)
         else:

@@ -176,7 +176,8 @@ def quick_evaluator(tokenizer, data):
     from attacks.judges.keyword import KeywordJudge
 
     return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, KeywordJudge(),
-                     EvalConfig(max_new_tokens=4, batch_size=8, max_prompts=4, nll_batch_size=8))
+                     EvalConfig(max_new_tokens=4, batch_size=8, max_prompts=4, nll_batch_size=8,
+                                resolve_steps=False))  # the grid's points only: tests count evaluations
 
 
 def same_weights(a, b) -> bool:

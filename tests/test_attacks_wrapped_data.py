@@ -140,7 +140,7 @@ def test_multilingual_attack_is_evaluated_in_its_language_and_in_english(tiny_mo
 def test_multilingual_data_key_reads_the_bundle(data, dutch):
     path, train_groups, held_groups = dutch
     rows = load_records(path, "harmful")
-    whole = dataclasses.replace(data)
+    whole = dataclasses.replace(data, harmful_nl_train=[], harmful_nl_eval=[])
     whole.harmful_nl = rows  # a bundle holding the rows unsplit: split here by the English groups
     train, held = MultilingualFineTune(**FAST).language_split(whole)
     assert {r["group"] for r in train} == train_groups and {r["group"] for r in held} == held_groups
@@ -153,6 +153,7 @@ def test_multilingual_data_key_reads_the_bundle(data, dutch):
 
 
 def test_multilingual_bad_data_fails_in_one_line(tmp_path, data):
+    data = dataclasses.replace(data, harmful_nl_train=[], harmful_nl_eval=[])  # no Dutch rows loaded
     with pytest.raises(KeelError, match=r"attack.multilingual_ft.data_key: data.harmful_nl holds no rows"):
         MultilingualFineTune(**FAST).training_prompts(data)
     german = tmp_path / "de.jsonl"

@@ -227,3 +227,27 @@ def test_study_over_hardening_seeds_pools_every_hardened_model(tmp_path):
     text = (tmp_path / "study.md").read_text()
     assert "two-level bootstrap CI: hardening seeds, then attack seeds" in text
     assert (tmp_path / "stack_h1_vs_sft" / "report.json").exists()
+
+
+def test_study_answers_with_absolute_costs_when_the_base_is_broken_before_any_attack(study):
+    """study.md opens with the answer: each arm's cost to break under each test attack and its ratio
+    against the baseline arm, then utility; with a base past tau at step 0, costs are absolute."""
+    from train.study_answer import answer
+
+    summary = json.loads((study / "study.json").read_text())
+    text = (study / "study.md").read_text()
+    assert text.index("## The answer") < text.index("## In plain words")
+    full_ft = summary["attacks"][0]["metrics"]
+    steps = full_ft["steps_to_threshold"]
+    line = next(x for x in answer(summary) if x.startswith("- **full_ft**"))
+    assert f"stack needs {'>=' * bool(steps['stack']['censored'])}{steps['stack']['mean']:.3g} steps" in line
+    assert steps["stack/sft"] in line
+    broken = json.loads(json.dumps(summary))
+    for metric in ("steps_to_threshold", "examples_to_threshold", "flops_to_threshold"):
+        broken["attacks"][0]["metrics"][metric]["base"].update(mean=0.0, censored=0)
+    broken["attacks"][0]["metrics"]["asr_before"]["base"]["mean"] = 0.975
+    line = next(x for x in answer(broken) if x.startswith("- **full_ft**"))
+    assert "past ASR 0.5 before any attack (ASR 0.97 at step 0)" in line and "the base model's" not in line
+    assert "stack needs" in line and steps["stack/sft"] in line
+    utility = next(x for x in answer(summary) if x.startswith("- **Utility**"))
+    assert "over-refusal on edgy-but-benign prompts base" in utility and "benign NLL" in utility

@@ -86,8 +86,11 @@ def compare(cfg: DictConfig) -> None:
 @user_errors_exit
 def study(cfg: DictConfig) -> None:
     from train.study import run_study
+    from train.study_answer import answer
 
     summary = run_study(cfg)
     for name, text in summary["headlines"].items():
         log.info("%s: %s", name, text)
+    for line in answer(summary)[2:-1]:
+        print(line.replace("**", ""))
     print(f"keel: study of {len(summary['arms'])} arms + base written to {cfg.study.dir}/study.md")

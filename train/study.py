@@ -31,6 +31,7 @@ from attacks.metrics import format_ratio
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
+from train.study_answer import answer
 
 log = logging.getLogger("keel")
 
@@ -302,7 +303,7 @@ def render_study(summary: dict) -> str:
              f"Model `{(summary.get('model') or {}).get('name')}`, judge `{(summary.get('judge') or {}).get('name')}`, "
              f"tau = {tau}. Arms: base (a), " + ", ".join(f"{a} ({', '.join(summary['defenses'][a]) or 'none'})"
                                                          for a in arms) + ".", "",
-             *_ci_note(summary), "",
+             *_ci_note(summary), "", *answer(summary),
              "## In plain words (each arm's report, and each arm head to head with the baseline arm)", ""]
     lines += [f"- **{k}**: {v}" for k, v in summary["headlines"].items()] + [""]
     for role in ("validation", "test"):
