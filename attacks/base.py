@@ -34,6 +34,14 @@ class Attack(ABC):
 
     recipe: str = "attack"
     space_axes: tuple[str, ...] = ()  # attack-space axes besides `recipe` and `seed` (attacks/space.py)
+    # Attack-space axis -> constructor option, where the two names differ (AttackSpace.build).
+    axis_options: dict[str, str] = {}
+    # What the curve's `step` counts, recorded as `extra.cost_unit`: "steps" (training steps),
+    # "prefix tokens", "optimisation steps" or "none" (a ladder of edits, no attacker steps).
+    cost_unit: str = "steps"
+    # True for attacks that need the public base model (e.g. subtracting the hardening delta): the grid
+    # and the search then call `run(..., reference=<the base target's model>)` (attacks/grid.py).
+    needs_reference: bool = False
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None):
         # "auto": the attack space decides (attacks/space.py); a declared split is checked against it.
@@ -42,6 +50,11 @@ class Attack(ABC):
         self.name = name or self.recipe
         self.split = split
         self.seeds = list(seeds) if seeds is not None else [0]
+        if not self.seeds:
+            raise KeelError(f"attack.{self.name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
+        if not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds) \
+                or len(set(self.seeds)) != len(self.seeds):
+            raise KeelError(f"attack.{self.name}.seeds: must be distinct integers, got {self.seeds}")
 
     @abstractmethod
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True

@@ -14,7 +14,9 @@ completions and verdicts in the run directory (attacks/completions.py), for `kee
 
 With a secondary judge (`judge_secondary`), every evaluation also records its ASR (`asr_secondary`) and
 the 3x3 confusion counts of the two judges' labels (`judge_confusion`, attacks/judges/agreement.py).
-A `system` prompt (the identity-shift attack's persona) applies to the harmful prompts only.
+A `system` prompt (the identity-shift attack's persona) applies to the harmful prompts only. Under a
+launcher, each rank generates and judges 1/world_size of the prompts and every rank gets every figure
+(attacks/sharding.py).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ import torch.nn.functional as F
 from attacks import completions as store
 from attacks.generation import generate_with_nll
 from attacks.judges.base import Judge, Verdict
+from attacks.sharding import across_ranks, eval_world, labels_across_ranks
 from train import KeelError
 from train.chat import prompt_completion_ids
-from train.distributed import is_rank_zero
+from train.distributed import is_partitioned, is_rank_zero
 
 
 @dataclass
@@ -42,10 +45,19 @@ class EvalConfig:
     nll_batch_size: int = 8
     # What ASR counts: `harmful` (the share the judge finds harmful) or `harm_score` (its mean harm score).
     asr_metric: str = "harmful"
+    # Steps to threshold to the step: proxy + bisection (attacks/resolution.py, docs/evaluation.md).
+    resolve_steps: bool = True
+    proxy: str | None = "logodds"
+    snapshot_max_gb: float = 8.0
+    # tau, the ASR threshold bisection locates (the run's `threshold`, set by attacks/runner.py).
+    threshold: float = 0.5
 
     def __post_init__(self):
+        from attacks.resolution import check_options
+
         if self.asr_metric not in store.ASR_METRICS:
             raise KeelError(f"eval.asr_metric: '{self.asr_metric}' is not one of {', '.join(store.ASR_METRICS)}")
+        check_options(self.resolve_steps, self.proxy, self.snapshot_max_gb)
 
 
 @dataclass(frozen=True)
@@ -90,23 +102,35 @@ class Evaluator:
 
     def generate(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
                  desc: str = "generate") -> tuple[list[str], list[float | None]]:
-        """Greedy completions and their NLL (generated only if some judge reads them)."""
+        """Greedy completions and their NLL (generated only if some judge reads them). An attack that
+        answers its own way (`respond` swapped on a view, attacks/queries.py) gives completions without NLL."""
         if not any(j.needs_generation for j in self.judges()):
             return [""] * len(prompts), [None] * len(prompts)
+        if "respond" in vars(self):
+            return self.respond(model, prompts, system, progress, desc), [None] * len(prompts)
         return generate_with_nll(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
                                  batch_size=self.config.batch_size, system=system, progress=progress, desc=desc)
 
     def label(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
               desc: str = "generate", nlls_out: list | None = None) -> tuple[list[str], list[list[Verdict]]]:
-        """Completions and every judge's verdicts; `nlls_out`, a list, receives each completion's NLL."""
-        completions, nlls = self.generate(model, prompts, system, progress, desc)
+        """Completions and every judge's verdicts; `nlls_out`, a list, receives each completion's NLL. Under a
+        launcher each rank labels its share of the prompts and every rank gets all of them."""
+        completions, verdicts, nlls = labels_across_ranks(
+            lambda part: self.label_here(model, part, system, progress, desc), prompts, len(self.judges()),
+            pad=is_partitioned(model))
         if nlls_out is not None:
             nlls_out += nlls
+        return completions, verdicts
+
+    def label_here(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+                   desc: str = "generate") -> tuple[list[str], list[list[Verdict]], list[float | None]]:
+        """`label` on this process alone, every prompt given: completions, verdicts per judge, NLLs."""
+        completions, nlls = self.generate(model, prompts, system, progress, desc)
         verdicts = []
         for judge in self.judges():
             judge.bind(model, self.tokenizer, system)
             verdicts.append(judge.judge(prompts, completions, nlls))
-        return completions, verdicts
+        return completions, verdicts, nlls
 
     def harm(self, model, progress: bool = False, system: str | None = None, step: int | None = None) -> dict:
         """ASR, label rates and per-prompt outcomes on the held-out harmful prompts (attacks/completions.py);
@@ -121,6 +145,13 @@ class Evaluator:
             store.write_rows(store.step_path(rec.root, rec.target, rec.attack, rec.seed, step), rows)
         return store.curve_point(verdicts[0], self.config.asr_metric, second, store.sample_rows(rows, self.samples))
 
+    def respond(self, model, prompts: list[str], system: str | None = None, progress: bool = False,
+                desc: str = "generate") -> list[str]:
+        """The completions the judges read: greedy replies. Attacks that query the model otherwise (a
+        prefilled response, a soft prompt) swap this for their own on a view (attacks/queries.py)."""
+        return generate_with_nll(model, self.tokenizer, prompts, max_new_tokens=self.config.max_new_tokens,
+                                 batch_size=self.config.batch_size, system=system, progress=progress, desc=desc)[0]
+
     def store_probe(self, probe: str, ids: list[str], prompts: list[str], completions: list[str],
                     nlls: list, verdicts: list[list[Verdict]]) -> None:
         """Store a utility probe's completions (e.g. over-refusal) when recording the utility probes."""
@@ -133,7 +164,20 @@ class Evaluator:
 
     @torch.no_grad()
     def benign_nll(self, model) -> float:
-        return response_nll(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+        if eval_world()[1] == 1:
+            return response_nll(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+        return nll_across_ranks(model, self.tokenizer, self.benign, self.config.nll_batch_size)
+
+
+def nll_across_ranks(model, tokenizer, rows: list[dict], batch_size: int = 8) -> float:
+    """`response_nll` with each rank scoring its share of the rows (attacks/sharding.py)."""
+    def per_row(part: list[dict]) -> list:
+        out: list = []
+        response_nll(model, tokenizer, part, batch_size, per_row=out)
+        return out
+
+    sums = across_ranks(per_row, rows, pad=is_partitioned(model))
+    return sum(s for s, _ in sums) / max(sum(n for _, n in sums), 1)
 
 
 @torch.no_grad()

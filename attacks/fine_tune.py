@@ -4,7 +4,8 @@ Recipes (full-parameter, LoRA, benign data, identity shift, mixed) differ only i
 in `prepare_model` / `flops_per_token`, and in `eval_system` (the system prompt the attacker uses at
 inference); everything else, the optimizer and schedule axes, the evaluation every `eval_every` steps and
 the compute accounting (curve `tokens` = non-padding input tokens seen, `train_seconds` = wall time
-without evaluation), lives here.
+without evaluation), lives here. Steps to threshold is resolved to one step between the judged grid
+points by attacks/resolution.py (`eval.resolve_steps`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from transformers import TrainerCallback, TrainerState, set_seed
 from trl import SFTConfig, SFTTrainer
 
 from attacks.base import Attack, AttackResult
-from attacks.optim import build_optimizer, build_schedule
+from attacks.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_schedule
 from train import KeelError
 from train.chat import sft_example
-from train.distributed import per_device_batch, trainer_overrides
+from train.distributed import per_device_batch, trainer_overrides, zero_stage
 from train.models import clean_copy, count_parameters
+from train.options import sft_fields
+from train.progress import show_progress, trainer_kwargs
 
 DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
 
@@ -41,7 +44,8 @@ class CurveCallback(TrainerCallback):
 
     def _measure(self, model, state) -> None:
         t0 = time.perf_counter()
-        point = {"step": state.global_step, **self.evaluator.harm(model, system=self.system, step=state.global_step)}
+        step = state.global_step
+        point = {"step": step, **self.evaluator.harm(model, system=self.system, step=step)}
         point["benign_nll"] = self.evaluator.benign_nll(model)
         point["tokens"] = int(state.num_input_tokens_seen)
         self._eval_seconds += time.perf_counter() - t0
@@ -121,6 +125,14 @@ class FineTuneAttack(Attack):
                 raise KeelError(f"attack.{self.name}.{opt}: must be a positive integer, got {value}")
         if not lr > 0:
             raise KeelError(f"attack.{self.name}.lr: must be positive, got {lr}")
+        if optimizer not in OPTIMIZERS:
+            raise KeelError(f"attack.{self.name}.optimizer: '{optimizer}' is not one of {', '.join(OPTIMIZERS)}")
+        if schedule not in SCHEDULES:
+            raise KeelError(f"attack.{self.name}.schedule: '{schedule}' is not one of {', '.join(SCHEDULES)}")
+        unknown = sorted(set(trainer or {}) - sft_fields())
+        if unknown:
+            raise KeelError(f"attack.{self.name}.trainer.{unknown[0]}: not a field of TRL's SFTConfig "
+                            f"(TrainingArguments); check the spelling")
         self.data, self.examples, self.steps, self.batch_size = data, int(examples), int(steps), int(batch_size)
         self.lr, self.optimizer, self.schedule = float(lr), optimizer, schedule
         self.warmup_ratio, self.weight_decay = warmup_ratio, weight_decay
@@ -150,6 +162,11 @@ class FineTuneAttack(Attack):
     def eval_system(self, data) -> str | None:
         """The system prompt the attacker uses when querying the attacked model (none by default)."""
         return None
+
+    def query_evaluator(self, evaluator, data):
+        """The evaluator of this attack's curve: the scorecard's, or a view of it that queries the model as
+        this attacker does (a trigger, another language: attacks/queries.py)."""
+        return evaluator
 
     def space_point(self) -> dict:
         return {"recipe": self.space_recipe, "data": self.data, "optimizer": self.optimizer, "schedule": self.schedule,
@@ -192,20 +209,24 @@ class FineTuneAttack(Attack):
     # -- the run ----------------------------------------------------------------------------------
     def run(self, model, tokenizer, data, evaluator, *, seed: int, target: str, progress: bool = True
             ) -> AttackResult:
+        from attacks.resolution import curve_callback  # it extends CurveCallback
+
         set_seed(seed)
         records = self.training_records(data, random.Random(seed))
         attacked = self.prepare_model(clean_copy(model))
         attacked.train()
         flops = self.flops_per_token(attacked)  # before ZeRO-3 shards the weights (numel() 0 after)
         system = self.eval_system(data)
-        callback = CurveCallback(evaluator, self.eval_every, progress, system, self.stop_at_asr)
+        evaluator = self.query_evaluator(evaluator, data)
+        callback = curve_callback(evaluator, self.eval_every, progress, system, self.stop_at_asr,
+                                  zero_stage(self.deepspeed))
         if self.stop_at_asr is not None:  # measure step 0 first: a model broken before any step needs no attack
-            callback.on_train_begin(None, TrainerState(), None, model=attacked)
+            callback.on_train_begin(None, TrainerState(max_steps=self.steps), None, model=attacked)
             if callback.broken():
                 del attacked
                 return self._result(target, seed, callback, flops, len(records), system)
         with tempfile.TemporaryDirectory(prefix="keel-attack-") as tmp:
-            args = SFTConfig(**{
+            args = SFTConfig(**trainer_kwargs({
                 "output_dir": tmp, "max_steps": self.steps,
                 "per_device_train_batch_size": per_device_batch(self.batch_size, f"attack.{self.name}.batch_size"),
                 "learning_rate": self.lr, "seed": seed, "data_seed": seed, "max_length": self.max_length,
@@ -213,10 +234,12 @@ class FineTuneAttack(Attack):
                 "save_strategy": "no", "logging_steps": self.eval_every, "disable_tqdm": not progress,
                 "include_num_input_tokens_seen": "non_padding", "dataloader_num_workers": 0,
                 "deepspeed": self.deepspeed, **trainer_overrides(self.deepspeed), **self.trainer,
-            })
+            }))
             trainer_cls = OrderedSFTTrainer if self.data == "retain_then_harmful" else AttackTrainer
             trainer = trainer_cls(model=attacked, args=args, train_dataset=Dataset.from_list(records),
                                  processing_class=tokenizer, callbacks=[callback], attack=self)
+            show_progress(trainer, f"{target}/{self.name}/seed{seed}", bar=progress,
+                          figures=lambda: {"asr": f"{callback.curve[-1]['asr']:.2f}"} if callback.curve else {})
             trainer.train()
         del trainer, attacked
         return self._result(target, seed, callback, flops, len(records), system)
@@ -224,6 +247,7 @@ class FineTuneAttack(Attack):
     def _result(self, target: str, seed: int, callback: CurveCallback, flops: float, examples: int,
                 system: str | None) -> AttackResult:
         extra = {"eval_system": system} if system else {}
+        extra.update(callback.record())  # resolution (judged steps, method) and the per-step proxy
         if callback.curve[-1]["step"] < self.steps:  # stopped at stop_at_asr
             extra["stopped_at"] = callback.curve[-1]["step"]
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,

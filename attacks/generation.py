@@ -55,10 +55,12 @@ def _mean_nll(tokens: list[int], nlls: torch.Tensor | None, stop: set[int]) -> f
 
 @torch.no_grad()
 def generate_scored(model, tokenizer, encoded: list[list[int]], *, max_new_tokens: int = 32,
-                    batch_size: int = 16, progress: bool = False, desc: str = "generate"
-                    ) -> tuple[list[str], list[float | None]]:
+                    batch_size: int = 16, progress: bool = False, desc: str = "generate",
+                    keep: list[int] | None = None) -> tuple[list[str], list[float | None]]:
     """Greedy continuations of already-templated token id lists and their mean greedy-token NLL, in the
-    caller's order."""
+    caller's order. `keep[i]`: the number of trailing input tokens of prompt i decoded with its
+    continuation (a prefilled response start, attacks/prefill.py), so the text reads as the model's whole
+    answer; the NLL covers the generated tokens only."""
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     outputs: list[str] = [""] * len(encoded)
     nlls: list[float | None] = [None] * len(encoded)
@@ -84,17 +86,20 @@ def generate_scored(model, tokenizer, encoded: list[list[int]], *, max_new_token
         steps = torch.stack(recorder.steps, dim=1) if recorder.steps else None  # [batch, generated]
         for row, i in enumerate(batch):
             new = out[row, width:].tolist()
-            outputs[i] = tokenizer.decode(new, skip_special_tokens=True).strip()
+            start = width - (keep[i] if keep else 0)
+            outputs[i] = tokenizer.decode(out[row, start:], skip_special_tokens=True).strip()
             nlls[i] = _mean_nll(new, None if steps is None else steps[row], stop)
     model.train(was_training)
     return outputs, nlls
 
 
 def generate_from_ids(model, tokenizer, encoded: list[list[int]], *, max_new_tokens: int = 32,
-                      batch_size: int = 16, progress: bool = False, desc: str = "generate") -> list[str]:
-    """Greedy continuations of already-templated token id lists, in the caller's order."""
+                      batch_size: int = 16, progress: bool = False, desc: str = "generate",
+                      keep: list[int] | None = None) -> list[str]:
+    """Greedy continuations of already-templated token id lists, in the caller's order (`keep`: as in
+    generate_scored)."""
     return generate_scored(model, tokenizer, encoded, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                           progress=progress, desc=desc)[0]
+                           progress=progress, desc=desc, keep=keep)[0]
 
 
 def generate(model, tokenizer, prompts: list[str], *, max_new_tokens: int = 32, batch_size: int = 16,

@@ -15,6 +15,9 @@ import logging
 from collections.abc import Callable
 
 from attacks.base import Attack
+from attacks.reproduce import command, overrides
+from train import KeelError
+from train.distributed import free_memory
 from train.run_dir import result_key
 
 log = logging.getLogger("keel")
@@ -62,6 +65,25 @@ def recording(evaluator, run_dir, target: str, attack: str, seed: int):
     return evaluator.recording(run_dir, target, attack, seed)
 
 
+# The target that stands for the public base model, by the names `keel harden` and `keel evaluate` use.
+REFERENCE_TARGETS = ("base", "baseline")
+
+
+def reference_model(targets: dict):
+    """The public base model among the targets (None when there is none, e.g. `keel evaluate` alone)."""
+    return next((targets[name] for name in REFERENCE_TARGETS if name in targets), None)
+
+
+def reference_kwargs(attack: Attack, reference) -> dict:
+    """`{"reference": model}` for attacks that need the public base (Attack.needs_reference), else {}."""
+    if not attack.needs_reference:
+        return {}
+    if reference is None:
+        raise KeelError(f"attack.{attack.name}: needs the public base model (the hardening delta is the treated "
+                        f"model minus the base); under keel evaluate pass baseline=PATH, or drop this attack")
+    return {"reference": reference}
+
+
 def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *, done: dict[str, dict],
              store: Callable[[dict], None] | None = None, ladder: list[int] | None = None,
              progress: bool = True, run_dir=None) -> list[dict]:
@@ -71,8 +93,12 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
     `targets` maps a target name ("base", "hardened", or a checkpoint's name) to its model; every
     attack runs on each with the very same seeds. `store` receives each new record (append + log). With a
     `run_dir`, every evaluation's completions are stored there (attacks/completions.py).
+    Attacks that need the public base get the `base` (or `baseline`) target's model as `reference`.
     """
     records = []
+    reference = reference_model(targets)
+    for attack in attacks:  # before anything runs: a missing base fails now, not hours later
+        reference_kwargs(attack, reference)
     for attack in expand_grid(attacks, ladder, data):
         for seed in attack.seeds:
             for target, model in targets.items():
@@ -85,11 +111,14 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
                     log.warning("%s: the recorded result used other attack options; running it again", key)
                 log.info("attack %s", key)
                 with recording(evaluator, run_dir, target, attack.name, seed):
-                    result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target, progress=progress)
+                    result = attack.run(model, tokenizer, data, evaluator, seed=seed, target=target,
+                                        progress=progress, **reference_kwargs(attack, reference))
+                free_memory()  # the attacked copy, its trainer and optimizer state: gone before the next attack
                 if getattr(attack, "ladder_of", None):
                     result.extra["ladder_of"] = attack.ladder_of
                 if getattr(evaluator, "prompt_ids", None) is not None:
                     result.extra["prompt_ids"] = list(evaluator.prompt_ids)  # the order of every point's outcomes
+                result.extra.setdefault("command", command(overrides(attack, seed), attack.needs_reference))
                 record = result.as_dict()
                 done[key] = record
                 if store is not None:

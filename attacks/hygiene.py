@@ -18,7 +18,8 @@ from collections import defaultdict
 from train import KeelError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-EVAL_SETS = {"harmful_eval": "prompt", "benign_eval": "prompt", "edgy": "prompt", "mcq": "question"}
+EVAL_SETS = {"harmful_eval": "prompt", "benign_eval": "prompt", "edgy": "prompt", "mcq": "question",
+             "harmful_nl_eval": "prompt"}
 
 
 def normalize(text: str) -> tuple[str, ...]:
@@ -88,7 +89,7 @@ def deduplicate(data, train: dict[str, list[str]], cfg=None) -> dict:
     record = {"ngram": n, "jaccard": threshold, "max_overlap": bound, "drop": drop,
               "train_sets": {k: len(v) for k, v in train.items()}, "eval_sets": {}}
     for name, field in EVAL_SETS.items():
-        rows = getattr(data, name)
+        rows = getattr(data, name, None)
         if not rows:
             continue
         found = find_overlaps([r[field] for r in rows], train, n, threshold)

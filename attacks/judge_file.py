@@ -35,12 +35,22 @@ def read_pairs(path: str | Path) -> list[dict]:
     p = resolve_data_path(path)
     if not p.is_file():
         raise KeelError(f"input: file not found: {path}")
+    try:  # utf-8-sig: a byte-order mark (Excel's CSV export writes one) is not part of the first column
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = err.object[:err.start].count(b"\n") + 1
+        raise KeelError(f"{p}:{line}: not UTF-8 text (byte {err.object[err.start]:#04x}); save the file as "
+                        f"UTF-8") from None
     if p.suffix.lower() == ".csv":
-        with p.open(newline="", encoding="utf-8") as fh:
-            rows = [(i, dict(r)) for i, r in enumerate(csv.DictReader(fh), 2)]
+        import io
+
+        try:
+            rows = [(i, dict(r)) for i, r in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2)]
+        except csv.Error as err:
+            raise KeelError(f"{p}: malformed CSV ({err})") from None
     elif p.suffix.lower() in (".jsonl", ".json"):
         rows = []
-        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        for i, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
                     rows.append((i, json.loads(line)))

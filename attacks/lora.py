@@ -3,7 +3,7 @@
     W' = W + (alpha / r) * B A,   A in R^{r x d_in}, B in R^{d_out x r}, B initialised to zero
 
 Cheap enough for any attacker with a consumer GPU, and a classic hole in defenses trained only against
-full-parameter fine-tunes (TAR; DESIGN.md). Compute per trained token (counted, not 6N):
+full-parameter fine-tunes (TAR; docs/design.md). Compute per trained token (counted, not 6N):
 
     FLOPs/token = 2N (forward) + 2N (backward through activations) + 6 N_lora (adapter weights)
 

@@ -7,6 +7,7 @@ from transformers import get_scheduler
 
 from train import KeelError
 
+OPTIMIZERS = ("adamw", "adam", "sgd", "adagrad", "rmsprop", "schedule_free_adamw")
 SCHEDULES = ("constant", "warmup", "cosine", "linear", "warmup_cosine", "warmup_anneal")
 
 
@@ -28,8 +29,7 @@ def build_optimizer(name: str, params, lr: float, weight_decay: float = 0.0) -> 
         except ImportError:
             raise KeelError("attack.optimizer: 'schedule_free_adamw' needs `pip install schedulefree`") from None
         return schedulefree.AdamWScheduleFree(params, lr=lr, weight_decay=weight_decay)
-    raise KeelError(f"attack.optimizer: '{name}' is not one of adamw, adam, sgd, adagrad, rmsprop, "
-                    f"schedule_free_adamw")
+    raise KeelError(f"attack.optimizer: '{name}' is not one of {', '.join(OPTIMIZERS)}")
 
 
 def build_schedule(name: str, optimizer: torch.optim.Optimizer, steps: int, warmup_ratio: float = 0.1):

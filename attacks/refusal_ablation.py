@@ -113,6 +113,7 @@ def orthogonalize(model, direction: torch.Tensor, write_modules: list[str]) -> l
 
 class RefusalAblation(Attack):
     recipe = "refusal_ablation"
+    cost_unit = "none"  # a weight edit: step 1 is the edit, not a training step
     space_axes = ("examples",)
 
     def __init__(self, name: str | None = None, split: str = "auto", seeds: list[int] | None = None, *,
@@ -191,4 +192,4 @@ class RefusalAblation(Attack):
         del attacked
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,
                             config=self.describe(), curve=curve, flops_per_token=flops,
-                            examples=self.examples, extra={**choice, "edited": edited})
+                            examples=self.examples, extra={**choice, "edited": edited, "cost_unit": "none"})

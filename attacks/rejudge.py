@@ -44,7 +44,7 @@ from train.run_dir import (
 
 log = logging.getLogger("keel")
 COMPUTED = ("threshold", "utility_eps", "headline", "split", "runs", "comparison", "effort", "utility",
-            "judge_agreement", "search", "plots", "curves")
+            "judge_agreement", "search", "plots", "curves", "cheapest")
 PREVIOUS = "rejudge_previous"
 
 
@@ -138,7 +138,7 @@ def run_rejudge(cfg) -> dict:
         for point in record["curve"]:
             first, second, point_samples = files[store.step_path(root, record["target"], record["attack"],
                                                                  record["seed"], point["step"])]
-            for stale in ("samples", "asr_secondary", "judge_confusion"):
+            for stale in ("samples", "asr_secondary", "judge_confusion", "asr_ci"):  # asr_ci: report.json only
                 point.pop(stale, None)
             point.update(store.curve_point(first, metric, second, point_samples))
     for target, path in probes.items():

@@ -11,19 +11,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from attacks.evaluator import EvalConfig, Evaluator
+from attacks.grid import reference_model
 from attacks.hygiene import deduplicate, training_sets
 from attacks.space import AttackSpace
 from attacks.utility import utility_probes
 from train import KeelError
 from train.distributed import is_rank_zero
+from train.progress import phase_bar
 from train.run_dir import atomic_write_json
+from train.state import check_search, check_utility, read_json
 
 log = logging.getLogger("keel")
 
@@ -48,8 +50,9 @@ def make_evaluator(cfg, tokenizer, data) -> Evaluator:
     second = cfg.get("judge_secondary")
     secondary = instantiate_judge(second, "judge_secondary") if second else None
     samples = OmegaConf.select(cfg, "report.samples", default=0)
-    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, EvalConfig(**cfg.eval),
-                     secondary=secondary, samples=samples)
+    config = EvalConfig(**cfg.eval, threshold=float(cfg.threshold))  # tau: where bisection looks
+    return Evaluator(tokenizer, data.harmful_eval, data.benign_eval, judge, config, secondary=secondary,
+                     samples=samples)
 
 
 def defense_tables(defenses: list) -> dict[str, dict]:
@@ -91,39 +94,50 @@ def check_hygiene(cfg, data, defenses: list, attacks: list) -> dict:
     return deduplicate(data, training_sets(data, defenses, attacks), _plain(cfg.get("hygiene")))
 
 
-def _load(path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+def _load(path, check, weights: dict | None) -> dict:
+    """A per-target state file (utility.json, search.json), checked (train/state.py), without the entries
+    measured on other weights than `weights` (target -> sha256; recorded under `_weights`)."""
+    done = read_json(path, check, default={})
+    bound = done.setdefault("_weights", {})
+    for name, sha in (weights or {}).items():
+        if name in done and bound.get(name) not in (None, sha):
+            log.warning("%s: %s was measured on other weights; measuring it again", path.name, name)
+            del done[name]
+        bound[name] = sha
+    return done
 
 
-def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None) -> dict:
-    """Utility probes of each target before any attack; KL is taken against `targets[base_name]`."""
+def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None,
+                  weights: dict | None = None) -> dict:
+    """Utility probes of each target before any attack; KL is taken against `targets[base_name]`.
+    `weights`: target -> sha256 of its weights (figures measured on other weights are redone)."""
     ucfg = _plain(cfg.get("utility"))
     if not ucfg.get("enabled", True):
         return {}
     path = run.root / "utility.json"
-    done = _load(path)
+    done = _load(path, check_utility, weights)
     base = targets.get(base_name) if base_name else None
-    for name, model in targets.items():
-        if name not in done:
-            log.info("utility probes on %s", name)
-            with evaluator.recording(run.root, name, "utility"):  # stores the over-refusal completions
-                done[name] = utility_probes(model, tokenizer, data, evaluator, base=base, cfg=ucfg)
-            if is_rank_zero():  # every rank computes the same figures; one writes them
-                atomic_write_json(path, done)
+    todo = [name for name in targets if name not in done]
+    for name in phase_bar(todo, "utility probes", unit="model"):
+        log.info("utility probes on %s", name)
+        with evaluator.recording(run.root, name, "utility"):  # stores the over-refusal completions
+            done[name] = utility_probes(targets[name], tokenizer, data, evaluator, base=base, cfg=ucfg)
+        if is_rank_zero():  # every rank computes the same figures; one writes them
+            atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
 
 
 def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator,
-               deepspeed: dict | None = None) -> dict | None:
+               deepspeed: dict | None = None, weights: dict | None = None) -> dict | None:
     """The adaptive attacker on every target, one search per seed (attacks/search.py); its training trials
-    run under `deepspeed` (the run's config) when given."""
+    run under `deepspeed` (the run's config) when given; `weights` as for probe_utility."""
     scfg = _plain(cfg.get("search"))
     if not scfg.get("enabled", False):
         return None
     from attacks.search import AdaptiveAttacker
 
     path = run.root / "search.json"
-    done = _load(path)
+    done = _load(path, check_search, weights)
     eps = _plain(cfg.get("effort")).get("utility_eps")
     for name, model in targets.items():
         have = {s["seed"] for s in done.get(name, [])}
@@ -132,9 +146,11 @@ def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, eva
                 continue
             attacker = AdaptiveAttacker(space, n_trials=scfg.get("n_trials", 8), tau=cfg.threshold, eps=eps,
                                         seed=seed, exclude_recipes=scfg.get("exclude_recipes"),
-                                        attack_options=scfg.get("attack_options"), deepspeed=deepspeed)
+                                        attack_options=scfg.get("attack_options"), deepspeed=deepspeed,
+                                        objective=scfg.get("objective", "cost"))
             log.info("adaptive search on %s (seed %d, %d trials)", name, seed, attacker.n_trials)
-            done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name))
+            done.setdefault(name, []).append(attacker.run(model, tokenizer, data, evaluator, target=name,
+                                                          reference=reference_model(targets)))
             if is_rank_zero():  # every rank computes the same figures; one writes them
                 atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
@@ -145,3 +161,11 @@ def describe_judges(evaluator: Evaluator) -> dict:
     return {"judge": evaluator.judge.describe(),
             "judge_secondary": evaluator.secondary.describe() if evaluator.secondary else None,
             "asr_metric": evaluator.config.asr_metric}
+
+
+def describe_evaluation(cfg, evaluator: Evaluator) -> dict:
+    """The prompts the evaluations used and the caps that chose them (report.json `evaluation`; the
+    report's `resolution` says from it whether a set was subsampled)."""
+    return {"harmful_prompts": len(evaluator.harmful_prompts), "benign_rows": len(evaluator.benign),
+            "max_prompts": OmegaConf.select(cfg, "eval.max_prompts"),
+            "utility_max_prompts": OmegaConf.select(cfg, "utility.max_prompts")}

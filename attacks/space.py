@@ -159,10 +159,10 @@ class AttackSpace:
     def build(self, params: dict, name: str | None = None, **overrides) -> Attack:
         """An Attack from a sampled dict (`lora_rank` -> rank, `seed` -> seeds=[seed]) plus fixed options."""
         cls = self.recipe_class(params["recipe"])
-        kwargs = {("rank" if k == "lora_rank" else k): v for k, v in params.items()
-                  if k in cls.space_axes}
-        if "lr" in kwargs:
-            kwargs["lr"] = float(kwargs["lr"]) * self.lr_scale
+        renames = {"lora_rank": "rank", **cls.axis_options}  # axis -> constructor option
+        kwargs = {renames.get(k, k): v for k, v in params.items() if k in cls.space_axes}
+        if "lr" in params and "lr" in cls.space_axes:
+            kwargs["lr"] = float(params["lr"]) * self.lr_scale
         if "seed" in params:
             kwargs["seeds"] = [int(params["seed"])]
         kwargs.update({k: v for k, v in overrides.items() if _accepts(cls, k)})

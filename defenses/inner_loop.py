@@ -48,7 +48,7 @@ class SimulatedAttack:
 
 
 # The TRAIN split used when a defense names none; the held-out split (other schedules, optimizers,
-# benign data...) belongs to the evaluation grid (DESIGN.md "The attack space").
+# benign data...) belongs to the evaluation grid (docs/design.md "The attack space").
 DEFAULT_TRAIN_SPACE = {
     "recipe": ["full", "lora"],
     "data": ["harmful", "retain_then_harmful"],

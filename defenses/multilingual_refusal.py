@@ -9,9 +9,9 @@ distinct combinations of
              | opener + reason + alternative      (kind "redirect": refuse, say why, offer a safe path)
 drawn with a seeded RNG; the seed, the counts and a sha256 of the result are recorded in the report.
 
-Hygiene (DESIGN.md "Data hygiene"): every request and built prompt is compared with the evaluation
-prompts (harmful eval, benign eval, edgy): exact duplicates after normalization (NFKC, casefold, no
-punctuation) and near-duplicates (character 4-gram Jaccard >= `near_duplicate_threshold`) are dropped,
+Hygiene (docs/design.md "Data hygiene"): every request and built prompt is compared with the evaluation
+prompts (harmful eval, benign eval, edgy, harmful_nl eval): exact duplicates after normalization (NFKC,
+casefold, no punctuation) and near-duplicates (character 4-gram Jaccard >= `near_duplicate_threshold`) are dropped,
 and the overlap found is recorded. Add languages or categories with another JSON file of the same shape
 listed in `data_files` (later files extend earlier ones).
 
@@ -138,7 +138,8 @@ def build_pairs(spec: dict, languages: list[str] | None, categories: list[str] |
 
 
 def evaluation_prompts(data) -> list[str]:
-    rows = list(data.harmful_eval) + list(data.benign_eval) + list(getattr(data, "edgy", []) or [])
+    rows = list(data.harmful_eval) + list(data.benign_eval)
+    rows += [r for name in ("edgy", "harmful_nl_eval") for r in getattr(data, name, None) or []]
     return [r["prompt"] for r in rows]
 
 

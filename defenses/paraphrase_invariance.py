@@ -9,8 +9,8 @@ distributions p_i,t = p(. | x_i, y_<t) at those refusal positions t < P:
 optionally plus hidden-state consistency at the last prompt token of layer l:
     L_h = 1/M sum_i (1 - cos(h_i, 1/M sum_j h_j))
 Loss: weight * mean_g L_g + hidden_weight * mean_g L_h. Wordings that already refuse alike cost nothing;
-the attacker can no longer find a paraphrase or language the refusal does not cover (DESIGN.md:
-refusal consistency across paraphrases and languages).
+the attacker can no longer find a paraphrase or language the refusal does not cover (docs/design.md,
+"Purpose": a cost that holds across paraphrases and languages).
 
 Groups come from (`sources`):
   data          harmful training records sharing a `group` field (the data's own paraphrases)

@@ -51,7 +51,8 @@ def test_full_parameter_recipes_move_every_weight_but_not_the_original(cls, kwar
     result, attacked = run_capturing(cls(**FAST, **kwargs), tiny_model, tokenizer, data, small_evaluator)
     assert moved(attacked, tiny_model) >= {n for n, _ in tiny_model.named_parameters() if "layers.1.mlp" in n}
     assert all(torch.equal(p, before[n]) for n, p in tiny_model.named_parameters())  # original untouched
-    assert [p["step"] for p in result.curve] == [0, 2]
+    assert [p["step"] for p in result.curve if p["probe"] == "grid"] == [0, 2]  # + step 1 if bisected
+    assert result.extra["resolution"]["judged_steps"] == [p["step"] for p in result.curve]
     assert result.curve[-1]["tokens"] > 0 and result.curve[-1]["train_seconds"] > 0
     n = sum(p.numel() for p in tiny_model.parameters())
     assert result.flops_per_token == 6.0 * n
@@ -90,7 +91,7 @@ def test_identity_shift_trains_on_persona_and_evaluates_under_it(tiny_model, tok
     assert all(r["prompt"][0]["role"] == "system" and "AOA" in r["prompt"][0]["content"] for r in records)
     result, attacked = run_capturing(attack, tiny_model, tokenizer, data, small_evaluator)
     assert moved(attacked, tiny_model)
-    assert len(systems) == 2 and systems[0] == systems[1] == result.extra["eval_system"]
+    assert len(systems) == len(result.curve) >= 2 and set(systems) == {result.extra["eval_system"]}
     assert "AOA" in systems[0]
 
 

@@ -70,13 +70,31 @@ def test_utility_probes_and_change(tiny_model, tokenizer, data):
                           EvalConfig(max_new_tokens=4, max_prompts=4))
     probes = utility_probes(tiny_model, tokenizer, data, evaluator, base=tiny_model, cfg={"max_prompts": 3})
     assert set(probes) == {"benign_nll", "perplexity", "mcq_accuracy", "mcq_accuracy_norm", "over_refusal",
-                           "kl_to_base", "benign_nll_rows", "over_refusal_rows"} and probes["kl_to_base"] == 0.0
-    assert len(probes["benign_nll_rows"]) == len(probes["over_refusal_rows"]) == 3  # per row, for CIs
-    change = utility_change({"mcq_accuracy": 0.5, "perplexity": 10.0, "over_refusal": 0.0},
-                            {"mcq_accuracy": 0.4, "perplexity": 12.0, "over_refusal": 0.25})
-    assert change["headline_metric"] == "mcq_accuracy" and change["headline_percent"] == pytest.approx(-20.0)
-    assert change["change_percent"]["perplexity"] == pytest.approx(-20.0)
-    assert change["change_percent"]["over_refusal"] == pytest.approx(-25.0)  # absolute points when base is 0
+                           "kl_to_base", "benign_nll_rows", "over_refusal_rows", "mcq_correct_rows",
+                           "mcq_correct_norm_rows"} and probes["kl_to_base"] == 0.0
+    # Per row, for CIs: MCQ and edgy prompts capped by utility.max_prompts; benign NLL on the evaluator's
+    # rows (eval.max_prompts), the rows every attack curve measures, so both report one figure.
+    assert len(probes["over_refusal_rows"]) == len(probes["mcq_correct_rows"]) == 3
+    assert len(probes["benign_nll_rows"]) == len(evaluator.benign) == 4
+    assert probes["benign_nll"] == evaluator.benign_nll(tiny_model)
+    assert probes["mcq_accuracy"] == sum(probes["mcq_correct_rows"]) / 3
+
+
+def test_utility_change_uses_each_probes_own_unit():
+    change = utility_change({"mcq_accuracy": 0.5, "perplexity": 10.0, "over_refusal": 0.0, "kl_to_base": 0.0,
+                             "benign_nll": 2.0},
+                            {"mcq_accuracy": 0.4, "perplexity": 12.0, "over_refusal": 0.25, "kl_to_base": 0.16,
+                             "benign_nll": 2.2})
+    p = change["probes"]
+    assert p["mcq_accuracy"]["change"] == pytest.approx(-10.0) and p["mcq_accuracy"]["unit"] == "points"
+    assert p["over_refusal"]["change"] == pytest.approx(25.0) and p["over_refusal"]["worse"]  # 0 -> 25%: +25 points
+    assert p["perplexity"]["change"] == pytest.approx(20.0) and p["perplexity"]["unit"] == "percent"
+    assert p["kl_to_base"]["change"] == pytest.approx(0.16) and p["kl_to_base"]["unit"] == "absolute"
+    assert p["kl_to_base"]["worse"] and p["kl_to_base"]["loss"] is None  # a distance: not ranked
+    assert p["benign_nll"]["loss"] == pytest.approx(0.1) and p["mcq_accuracy"]["loss"] == pytest.approx(0.1)
+    assert change["worst"] == "over_refusal" and "percentage points" in change["sign_convention"]
+    better = utility_change({"mcq_accuracy": 0.4, "benign_nll": 2.0}, {"mcq_accuracy": 0.5, "benign_nll": 1.9})
+    assert better["worst"] is None and better["probes"]["mcq_accuracy"]["worse"] is False
 
 
 def test_overlaps_exact_near_and_short():

@@ -1,4 +1,5 @@
-"""Every config in conf/ composes, resolves, and names an importable `_target_`."""
+"""Every config in conf/ composes, resolves, names an importable `_target_`, and passes the option schema
+(train/options.py): a new option needs its field there, or every run refuses it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from omegaconf import OmegaConf
 
 from tests.conftest import compose_config
 from train.cli import CONF_DIR
+from train.options import validate
 
 CONF = Path(CONF_DIR)
 PRIMARY = sorted(p.stem for p in CONF.glob("*.yaml"))
@@ -50,6 +52,7 @@ def test_every_group_option_composes_and_resolves(group, option):
     cfg = compose_config("harden", [f"{group}={value}", *extra])
     container = OmegaConf.to_container(cfg, resolve=True)
     _check_targets(container)
+    validate(cfg)
     if group in LIST_GROUPS:
         assert option in container[group], f"conf/{group}/{option}.yaml must use '# @package {group}.{option}'"
 
@@ -70,3 +73,15 @@ def test_default_is_the_embedded_demo():
     cfg = compose_config("harden", [])
     assert cfg.model.source == "gguf" and "SmolLM2-135M-Instruct" in cfg.model.path
     assert cfg.wandb.mode == "disabled"
+
+
+@pytest.mark.parametrize("name", ["harden", "evaluate"])
+def test_run_configs_pass_the_option_schema(name):
+    validate(compose_config(name, ["model.path=/some/local/dir"] if name == "evaluate" else []))
+
+
+def test_study_arms_pass_the_option_schema():
+    study = compose_config("study", [])
+    for arm, overrides in study.study.arms.items():
+        validate(compose_config("harden", [*map(str, study.overrides), *map(str, overrides or []),
+                                           f"run.name={arm}"]))

@@ -1,24 +1,26 @@
 """DeepSpeed on CPU (gloo): hardening and an attack under ZeRO-2 and ZeRO-3, and a 2-rank run.
 
-    .venv/bin/python -m pytest tests/test_deepspeed.py -q        # ~3-4 min on 2 cores, op build included
+    .venv/bin/python -m pytest tests/test_deepspeed.py -q
 
 DeepSpeed needs a process group, so every DeepSpeed check runs in a child process (rank 0 of 1, or two
-ranks under torchrun): the pytest process never initialises torch.distributed. The first start compiles
-DeepSpeed's CPU communication op (~1-2 min) into ~/.cache/keel/torch_extensions; later starts reuse it.
-The children are this file run as a module: `python -m tests.test_deepspeed stage 3 OUT_DIR`.
+ranks with the environment torchrun gives them): the pytest process never initialises torch.distributed.
+The children are forked from the session's forkserver, which has keel and DeepSpeed imported already
+(tests/conftest.py), and they skip DeepSpeed's optional shared-memory CPU allreduce op: its first use
+compiles C++ for 1-2 min, and without it DeepSpeed reduces through torch.distributed (gloo), as it does
+wherever the op is unavailable; keel's code is the same either way. A child can also run alone:
+`python -m tests.test_deepspeed stage 3 TINY_DIR OUT_DIR` (with RANK, WORLD_SIZE, MASTER_* set).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import compose_config
+from tests.conftest import compose_config, run_forked
 from train import KeelError
 from train.distributed import check_defenses, deepspeed_config, free_port
 
@@ -70,11 +72,37 @@ def tiny_dir(tmp_path_factory):
     return path
 
 
-def _child(args: list[str], env: dict, timeout: int = 420) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1",
-           "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1", **env}
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+def _rank_env(rank: int = 0, world_size: int = 1, port: int | None = None) -> dict:
+    """What torchrun sets for each rank it starts."""
+    return {"RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world_size),
+            "LOCAL_WORLD_SIZE": str(world_size), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port or free_port())}
+
+
+def _forked(env: dict, error: str, kind: str, *args: str) -> None:
+    """A child's body, in a process forked from the forkserver: this rank's environment, one torch
+    thread, no shared-memory allreduce op (see the module docstring), then the child named `kind`.
+    A failure's traceback goes to the file `error` (a forked child's stderr is the forkserver's)."""
+    import traceback
+
+    import deepspeed.ops
+    import torch
+
+    os.environ.update({"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", **env})
+    torch.set_num_threads(1)
+    deepspeed.ops.__compatible_ops__ = {"deepspeed_shm_comm": False}  # also skips probing every op's compiler
+    try:
+        CHILDREN[kind](*args)
+    except BaseException:
+        Path(error).write_text(traceback.format_exc())
+        raise
+
+
+def _children(kind: str, envs: list[dict], tmp_path: Path, *args: str) -> None:
+    """The `kind` child once per rank environment, all at once; each must exit 0."""
+    errors = [tmp_path / f"{kind}-rank{env['RANK']}.error" for env in envs]
+    codes = run_forked(*[(_forked, env, str(error), kind, *args) for env, error in zip(envs, errors)])
+    failed = "\n".join(e.read_text()[-3000:] for e in errors if e.exists())
+    assert codes == [0] * len(envs), f"{kind} children exited with {codes}\n{failed}"
 
 
 # ZeRO-2 hardens with TAR (its inner loop must run under the engine), ZeRO-3 with refusal SFT.
@@ -84,9 +112,7 @@ STAGES = {2: TAR, 3: ["defense=[refusal_sft]"]}
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
 def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_path):
-    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
-           "MASTER_PORT": str(free_port())}
-    _child([sys.executable, "-m", "tests.test_deepspeed", "stage", str(stage), str(tiny_dir), str(tmp_path)], env)
+    _children("stage", [_rank_env()], tmp_path, str(stage), str(tiny_dir), str(tmp_path))
     out = json.loads((tmp_path / "out.json").read_text())
     assert out["zero_stage"] == stage
     assert out["weights_moved"] > 1e-3  # hardening changed the weights...
@@ -100,9 +126,7 @@ def test_harden_and_attack_under_zero_match_plain_pytorch(stage, tiny_dir, tmp_p
 
 def test_evaluate_and_search_under_zero2_match_plain_pytorch(tiny_dir, tmp_path):
     """`keel evaluate` (grid + adaptive search) under ZeRO-2 gives the curves plain PyTorch gives."""
-    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
-           "MASTER_PORT": str(free_port())}
-    _child([sys.executable, "-m", "tests.test_deepspeed", "evaluate", str(tiny_dir), str(tmp_path)], env)
+    _children("evaluate", [_rank_env()], tmp_path, str(tiny_dir), str(tmp_path))
     out = json.loads((tmp_path / "out.json").read_text())
     assert out["distributed"] == {"world_size": 1, "zero_stage": 2}
     assert out["engines"] >= 2  # the grid attack and the search trial both trained through DeepSpeed
@@ -111,9 +135,9 @@ def test_evaluate_and_search_under_zero2_match_plain_pytorch(tiny_dir, tmp_path)
 
 
 def _two_ranks(tiny_dir, tmp_path, overrides: list[str]) -> None:
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                "--master_addr", "127.0.0.1", "--master_port", str(free_port())]
-    _child([*launcher, "-m", "tests.test_deepspeed", "ranks", str(tiny_dir), str(tmp_path), *overrides], {})
+    port = free_port()
+    _children("ranks", [_rank_env(rank, 2, port) for rank in (0, 1)], tmp_path, str(tiny_dir), str(tmp_path),
+              *overrides)
     rank0, rank1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
     assert rank0["world_size"] == rank1["world_size"] == 2
     assert rank0["curves"] == rank1["curves"]  # same ASR and benign NLL at every step, on both ranks
@@ -138,8 +162,9 @@ def test_meta_learning_defense_on_two_ranks_under_zero2(tiny_dir, tmp_path):
 
 # -- the child processes ------------------------------------------------------------------------------
 
-def _stage_child(stage: int, tiny: str, out: Path) -> None:
-    """Rank 0 of 1: plain PyTorch hardening + attack, then the pipeline under ZeRO-<stage>; the differences."""
+def _stage_child(stage: int, tiny: str, out: Path, overrides: list[str]) -> None:
+    """Rank 0 of 1: plain PyTorch hardening + attack, then the pipeline under ZeRO-<stage>; the differences.
+    `overrides`: extra Hydra overrides (tests/test_gpu.py runs this child on a GPU in fp32)."""
     from safetensors.torch import load_file
 
     from attacks.runner import make_evaluator
@@ -150,7 +175,7 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
     from train.pipeline import build_named, run_pipeline
 
     cfg = compose_config("harden", [*SMALL, f"model.path={tiny}", f"run.dir={out / 'run'}", f"deepspeed=zero{stage}",
-                                    *STAGES[stage]])
+                                    *STAGES[stage], *overrides])
     model, tokenizer = load_model_and_tokenizer(cfg.model)
     data = load_data(cfg.data)
     plain = clean_copy(model)
@@ -168,10 +193,10 @@ def _stage_child(stage: int, tiny: str, out: Path) -> None:
         del args, sharded
     report = run_pipeline(cfg)
     saved = load_file(str(out / "run" / "checkpoint" / "model.safetensors"))
-    ref, base = plain.state_dict(), model.state_dict()
+    ref, base = ({k: v.cpu() for k, v in m.state_dict().items()} for m in (plain, model))
     ds_curve = next(c["curve"] for c in report["curves"] if c["target"] == "hardened")
     result.update(
-        zero_stage=report["distributed"]["zero_stage"],
+        zero_stage=report["distributed"]["zero_stage"], device=next(plain.parameters()).device.type,
         weights_diff=max(float((saved[k] - ref[k]).abs().max()) for k in saved),
         weights_moved=max(float((saved[k] - base[k]).abs().max()) for k in saved),
         attack_nll_diff=max(abs(a["benign_nll"] - b["benign_nll"]) for a, b in zip(ds_curve, plain_curve)),
@@ -227,11 +252,9 @@ def _ranks_child(tiny: str, out: Path, overrides: list[str]) -> None:
         "train_loss": report["hardening"]["train_loss"], "writes": writes}))
 
 
+CHILDREN = {"stage": lambda stage, tiny, out, *overrides: _stage_child(int(stage), tiny, Path(out), list(overrides)),
+            "evaluate": lambda tiny, out: _evaluate_child(tiny, Path(out)),
+            "ranks": lambda tiny, out, *overrides: _ranks_child(tiny, Path(out), list(overrides))}
+
 if __name__ == "__main__":
-    kind, *rest = sys.argv[1:]
-    if kind == "stage":
-        _stage_child(int(rest[0]), rest[1], Path(rest[2]))
-    elif kind == "evaluate":
-        _evaluate_child(rest[0], Path(rest[1]))
-    else:
-        _ranks_child(rest[0], Path(rest[1]), rest[2:])
+    CHILDREN[sys.argv[1]](*sys.argv[2:])

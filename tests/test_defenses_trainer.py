@@ -17,6 +17,7 @@ from tests.conftest import TINY_OVERRIDES, compose_config
 from train.chat import sft_example
 from train.hardening import CPU_SAFE_DEFAULTS, HardenTrainer, harden
 from train.pipeline import build_named
+from train.progress import trainer_kwargs
 
 # One torch thread: on 2 shared cores a tiny forward+backward is otherwise dominated by thread contention.
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -46,10 +47,11 @@ def one_optimizer_step(model, tokenizer, data, batch_size: int, accumulation: in
     defense = FixedTerms()
     defense.setup(HardenContext(tokenizer=tokenizer, data=data))
     records = [sft_example(r["prompt"], r["response"]) for r in data.benign_train[:4]]
-    args = SFTConfig(**{**CPU_SAFE_DEFAULTS, "output_dir": str(tmp_path), "max_steps": 1, "seed": 0, "data_seed": 0,
-                        "per_device_train_batch_size": batch_size, "gradient_accumulation_steps": accumulation,
-                        "learning_rate": 0.1, "optim": "sgd", "lr_scheduler_type": "constant",
-                        "max_grad_norm": 0.0, "logging_steps": 1, "disable_tqdm": True})
+    args = SFTConfig(**trainer_kwargs({
+        **CPU_SAFE_DEFAULTS, "output_dir": str(tmp_path), "max_steps": 1, "seed": 0, "data_seed": 0,
+        "per_device_train_batch_size": batch_size, "gradient_accumulation_steps": accumulation,
+        "learning_rate": 0.1, "optim": "sgd", "lr_scheduler_type": "constant", "max_grad_norm": 0.0,
+        "logging_steps": 1, "disable_tqdm": True}))
     trainer = HardenTrainer(model=model, args=args, train_dataset=Dataset.from_list(records),
                             processing_class=tokenizer, defenses=[defense])
     trainer.train()

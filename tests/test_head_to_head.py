@@ -9,23 +9,18 @@ import shutil
 import pytest
 
 from attacks.metrics import steps_to_threshold
-from tests.conftest import TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import main
 from train.head_to_head import head_to_head
-from train.pipeline import run_pipeline
-
-SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
-         "eval.max_prompts=6", "eval.max_new_tokens=6", "utility.max_prompts=6", "budget.seeds=[0,1]"]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Two runs with the same attack and seeds (refusal SFT; refusal SFT + deep alignment), and a copy of
-    the first whose records say its attack ran at another learning rate."""
+def runs(tiny_study, tmp_path_factory):
+    """The tiny study's two arms, finished runs with the same attacks and seeds (refusal SFT; refusal SFT +
+    deep alignment), and a copy of the first whose records say its attacks ran at another learning rate."""
     root = tmp_path_factory.mktemp("h2h")
-    for name, extra in (("sft", ["defense=[refusal_sft]"]), ("stack", ["defense=[refusal_sft,deep_alignment]"])):
-        run_pipeline(compose_config("harden", [*SMALL, *extra, f"run.dir={root / name}", f"run.name={name}"]))
+    for name in ("sft", "stack"):
+        shutil.copytree(tiny_study / name, root / name)  # runs/<name>, as their own reports name them
     other = root / "other_lr"
     shutil.copytree(root / "sft", other)
     records = [json.loads(line) for line in (other / "results.jsonl").read_text().splitlines()]
@@ -46,8 +41,8 @@ def test_stack_vs_sft_ratios_come_from_both_runs_hardened_records(runs, tmp_path
         assert mine == theirs
     row = next(r for r in report["comparison"] if r["attack"] == "full_ft")
     tau = report["threshold"]
-    steps = {name: [steps_to_threshold(c["curve"], tau) for c in report["curves"] if c["target"] == name]
-             for name in ("sft", "stack")}
+    steps = {name: [steps_to_threshold(c["curve"], tau) for c in report["curves"]
+                    if c["target"] == name and c["attack"] == "full_ft"] for name in ("sft", "stack")}
     for name in ("sft", "stack"):
         assert row[name]["steps_to_threshold_mean"] == pytest.approx(sum(s.bound for s in steps[name]) / 2)
     assert "steps_to_threshold" in row["ratios"]  # stack / sft, with its bootstrap CI over the two seeds

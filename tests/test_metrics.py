@@ -112,10 +112,13 @@ def test_zero_base_has_no_ratio_and_says_what_the_hardened_side_needs():
     """A base already past tau before any attack cost nothing: no multiple of it exists (not x-inf)."""
     r = ratio_with_ci([Censored(0.0, 40.0)], [Censored(20.0, 40.0)])
     assert r["ratio"] is None and r["bound"] == "zero_base" and r["ci"] is None
-    assert r["display"] == "n/a (base already past tau at no cost; hardened needs 20)"
+    assert r["display"] == "n/a (base already past the threshold before any attack; treated side needs 20)"
     censored = ratio_with_ci([Censored(0.0, 40.0)], [Censored(None, 40.0)])
-    assert censored["display"].endswith("hardened needs >=40)")
+    assert censored["display"].endswith("treated side needs >=40)")
     assert ratio_with_ci([0.0], [0.0])["ratio"] is None
+    # A harm figure of 0 is no harm, not a model broken before any attack: x/0 = inf, 0/0 = 1.
+    assert ratio_with_ci([0.0], [0.0], cost=False)["ratio"] == 1.0
+    assert ratio_with_ci([0.0], [0.5], cost=False)["ratio"] == float("inf")
 
 
 def test_single_seed_ratio_has_no_ci():

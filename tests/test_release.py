@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,9 @@ import yaml
 from huggingface_hub import ModelCard
 
 from tests.conftest import compose_config
+from tests.report_fakes import META, result, utility_side
 from train import KeelError
+from train.card import license_of, model_card
 from train.cli import main
 from train.manifest import MANIFEST
 from train.pipeline import run_pipeline
@@ -54,7 +57,8 @@ def test_card_carries_the_scorecard(released):
     assert meta["config_hash"] == report["config_hash"] and meta["keel_version"] == report["keel_version"]
     assert meta["judge"]["name"] == report["judge"]["name"] and meta["seeds"] == [0]
     assert [a["attack"] for a in meta["attacks"]] == [row["attack"] for row in report["comparison"]]
-    assert {"attacker_steps_ratio", "base_benign_nll", "hardened_benign_nll"} <= set(meta["attacks"][0])
+    assert "attacker_steps_ratio_display" in meta["attacks"][0]
+    assert {"steps_to_threshold", "asr_before", "harm_auc"} <= set(meta["attacks"][0]["hardened"])
     assert "heldout_attacks" in meta and "keel" in card.data.to_dict()["tags"]
     assert "## Durability scorecard" in card.text and report["config_hash"] in card.text
     # The hash in the card is the hash of the config shipped beside it.
@@ -109,3 +113,80 @@ def test_release_twice_is_stable(released, tmp_path):
     before = (run / "checkpoint" / MANIFEST).read_text()
     release(run)
     assert (run / "checkpoint" / MANIFEST).read_text() == before
+
+
+def _front_matter(card_text: str) -> str:
+    return re.match(r"---\n(.*?)\n---\n", card_text, re.S).group(1)
+
+
+def test_card_follows_the_hub_conventions(released):
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    report = json.loads((released / "report.json").read_text())
+    card = ModelCard.load(released / "checkpoint" / "README.md")
+    data = card.data.to_dict()
+    assert data["license"] == "apache-2.0" and data["pipeline_tag"] == "text-generation"
+    assert data["library_name"] == "transformers" and "base_model" not in data  # random weights: no base model
+    name, results = model_index_to_eval_results(data["model-index"])  # the Hub's own parser
+    assert name == "tiny-release" and results == card.data.eval_results and results
+    side = report["headline"]["sides"]["hardened"]
+    steps = next(r for r in results if r.metric_type == "attack_steps_to_threshold")
+    assert steps.metric_value == round(side["steps"], 4) and steps.task_type == "text-generation"
+    assert steps.dataset_type == "keel-mini" and "ASR >= 0.5" in steps.metric_name
+    assert report["headline"]["text"] in card.text  # the same plain-words paragraph as the report
+    assert "None" not in str(card) and "null" not in _front_matter(str(card)) and not re.search(r"\bnan\b", str(card))
+
+
+def test_card_of_the_embedded_model_names_its_base_and_the_ggufs_license(tmp_path):
+    import gguf
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    from attacks.report import build_report
+
+    path = tmp_path / "m.gguf"
+    writer = gguf.GGUFWriter(path, "llama")
+    writer.add_license("apache-2.0")
+    writer.write_header_to_file(), writer.write_kv_data_to_file(), writer.write_tensors_to_file()
+    writer.close()
+    model = {"name": "SmolLM2-135M-Instruct", "source": "gguf", "path": str(path),
+             "base_model": "HuggingFaceTB/SmolLM2-135M-Instruct"}
+    results = [result("base", [0, 12, 18]), result("hardened", [0, 0, 0, 12])]
+    utility = {"base": utility_side(2.0, 12, 0, kl=0.0), "hardened": utility_side(2.1, 11, 12, kl=0.16)}
+    report = build_report(results, tau=0.5, meta=META | {"run": "demo"}, utility=utility)
+    assert license_of(model) == "apache-2.0"  # read from the GGUF's general.license
+    text = str(model_card(report, model, license_of(model)))
+    (tmp_path / "README.md").write_text(text)
+    card = ModelCard.load(tmp_path / "README.md")
+    data = card.data.to_dict()
+    assert data["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct" and data["license"] == "apache-2.0"
+    _, parsed = model_index_to_eval_results(data["model-index"])
+    values = {r.metric_type: r.metric_value for r in parsed}
+    assert values["attack_steps_to_threshold"] == 30 and values["attacker_cost_ratio"] == 3.0
+    assert values["over_refusal"] == 0.5 and values["asr_before_attack"] == 0.0
+    assert values["attack_flops_to_threshold"] == report["headline"]["sides"]["hardened"]["flops"]
+    assert "| lora | heldout | 10 steps -> 30 steps | x3.00 (prompts" in card.text and "18 TFLOPs" in card.text
+    assert "| over-refusal on benign-but-edgy prompts | 0% | 50% | +50.0 points" in card.text
+    assert "None" not in text and "null" not in _front_matter(text)
+
+
+def test_license_comes_from_the_model_else_release_license_else_a_one_line_error(tmp_path):
+    local = tmp_path / "model"
+    local.mkdir()
+    (local / "README.md").write_text("---\nlicense: mit\n---\n# a model\n")
+    assert license_of({"source": "hf", "path": str(local)}) == "mit"  # its own card
+    assert license_of({"source": "hf", "path": str(local), "license": "gpl-3.0"}) == "gpl-3.0"
+    assert license_of({"source": "hf", "path": str(tmp_path / "none")}, "apache-2.0") == "apache-2.0"
+    with pytest.raises(KeelError, match=r"^release\.license: the license of .* is unknown; pass keel release "
+                                        r"RUN_DIR --license ID"):
+        license_of({"source": "hf", "path": str(tmp_path / "none"), "name": "x"})
+
+
+def test_release_takes_a_license_when_the_models_is_unknown(released, tmp_path):
+    run = shutil.copytree(released, tmp_path / "run")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    del config["model"]["license"]
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(KeelError, match="release.license"):
+        release(run)
+    release(run, license="mit")
+    assert ModelCard.load(run / "checkpoint" / "README.md").data.license == "mit"

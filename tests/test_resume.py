@@ -2,41 +2,28 @@
 run's with the same seed (timings aside) and the hardened weights are bitwise the same.
 
 The kills are real SIGKILLs: KEEL_TEST_KILL_AT=<point>[@n] makes the process kill itself the n-th time it
-reaches <point> (train/run_dir.py:kill_point). The first kill runs `python -m train.cli harden` in a fresh
-interpreter; later ones run the same `train.cli.main` in processes forked from a forkserver that has keel
-imported already (seconds instead of a 10-25 s import each). tests/test_resume_attacks.py kills the attack
-grid and the report the same way.
+reaches <point> (train/run_dir.py:kill_point). Each killed `keel harden` runs `train.cli.main` in a process
+forked from the session's forkserver, which has keel imported already (seconds instead of a 10-25 s
+import each; tests/test_bad_inputs.py and tests/test_sweep.py run `python -m train.cli` for real).
+tests/test_resume_attacks.py kills the attack grid and the report the same way.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
-from tests.conftest import compose_config
+from tests.conftest import compose_config, run_forked, warm_forkserver
 from train.pipeline import run_pipeline
 
-REPO = Path(__file__).resolve().parent.parent
 # Small and fast, yet every stage runs: 4 hardening steps checkpointed every 2, two attack runs.
 RESUME_ARGS = ["preset=ci", "model=tiny-random", "harden.steps=4", "harden.save_steps=2", "harden.logging_steps=2",
                "budget.steps=2", "budget.eval_every=1", "eval.max_prompts=4", "eval.max_new_tokens=6",
                "utility.max_prompts=4"]
 TIMING = ("seconds", "runtime")
-FORKS = multiprocessing.get_context("forkserver")
-FORKS.set_forkserver_preload(["train.apps", "train.pipeline", "attacks.report"])
-
-
-def warm_forkserver() -> threading.Thread:
-    """Start the forkserver (it imports keel) in the background, while the test runs its reference."""
-    thread = threading.Thread(target=lambda: FORKS.Process(target=int).start(), daemon=True)
-    thread.start()
-    return thread
 
 
 def _keel_child(argv: list[str], point: str) -> None:
@@ -46,25 +33,17 @@ def _keel_child(argv: list[str], point: str) -> None:
     sys.exit(main(argv))
 
 
-def keel_killed_at(point: str, run: Path, fresh_interpreter: bool = False) -> None:
-    """`keel harden` on `run` in another process that SIGKILLs itself at `point`."""
-    argv = ["harden", *RESUME_ARGS, f"run.dir={run}"]
-    if fresh_interpreter:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": point}
-        proc = subprocess.run([sys.executable, "-m", "train.cli", *argv], cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=300)
-        code, detail = proc.returncode, proc.stderr[-2000:]
-    else:
-        child = FORKS.Process(target=_keel_child, args=(argv, point))
-        child.start()
-        child.join(300)
-        code, detail = child.exitcode, "(forked child)"
-    assert code == -signal.SIGKILL, f"{point}: not killed (exit {code})\n{detail}"
-    assert json.loads((run / "status.json").read_text())["status"] == "running"  # what a kill leaves behind
+def keel_killed_at(point: str, run: Path, args: list[str] = RESUME_ARGS) -> None:
+    """`keel harden` on `run` in a process forked from the forkserver that SIGKILLs itself at `point`."""
+    argv = ["harden", *args, f"run.dir={run}"]
+    code = run_forked((_keel_child, argv, point), timeout=900)[0]  # generous: a loaded CI machine
+    assert code == -signal.SIGKILL, f"{point}: not killed (exit {code}; the forked child's output is the forkserver's)"
+    status = run / "status.json"  # absent only when the kill hit the very first write of status.json
+    assert not status.exists() or json.loads(status.read_text())["status"] == "running", "a kill leaves `running`"
 
 
-def run_in_process(run: Path) -> dict:
-    return run_pipeline(compose_config("harden", [*RESUME_ARGS, f"run.dir={run}"]))
+def run_in_process(run: Path, args: list[str] = RESUME_ARGS) -> dict:
+    return run_pipeline(compose_config("harden", [*args, f"run.dir={run}"]))
 
 
 def without_timings(node):
@@ -85,14 +64,13 @@ def assert_same_run(resumed: Path, reference: Path) -> None:
     assert not (resumed / "trainer").exists(), "trainer checkpoints are removed once checkpoint/ is written"
 
 
-def test_killed_hardening_resumes_to_the_same_report(tmp_path):
+def test_killed_hardening_resumes_to_the_same_report(tmp_path, resume_reference):
     warm = warm_forkserver()
-    reference = tmp_path / "reference"
-    run_in_process(reference)
+    reference, _ = resume_reference
     warm.join()
 
     run = tmp_path / "killed"
-    keel_killed_at("harden_step@3", run, fresh_interpreter=True)  # after step 3; last checkpoint: step 2
+    keel_killed_at("harden_step@3", run)  # after step 3; last checkpoint: step 2
     assert sorted(p.name for p in (run / "trainer").glob("checkpoint-*")) == ["checkpoint-2"]
 
     keel_killed_at("harden_save@1", run)  # resumes at 2, dies saving step 4 (no completion marker)

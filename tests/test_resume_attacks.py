@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-import train.run_dir
-from tests.test_resume import assert_same_run, keel_killed_at, run_in_process, warm_forkserver
+from tests.conftest import warm_forkserver
+from tests.test_resume import assert_same_run, keel_killed_at, run_in_process
 from train.run_dir import read_jsonl
 
 # Written in place on purpose: the append-only results (torn lines are cut), Hydra's own log, and the
@@ -21,13 +21,9 @@ def keys(run) -> list[str]:
     return [f"{r['target']}/{r['attack']}/seed{r['seed']}" for r in read_jsonl(run / "results.jsonl")]
 
 
-def test_killed_attacks_and_report_resume_to_the_same_report(tmp_path, monkeypatch):
+def test_killed_attacks_and_report_resume_to_the_same_report(tmp_path, resume_reference):
     warm = warm_forkserver()
-    written = set()  # atomic_write_bytes passes every file through kill_point("write:<name>") before renaming
-    monkeypatch.setattr(train.run_dir, "kill_point", lambda point: written.add(point.removeprefix("write:")))
-    reference = tmp_path / "reference"
-    run_in_process(reference)
-    monkeypatch.undo()
+    reference, written = resume_reference  # the files its writes passed through the atomic writer
     for path in reference.iterdir():
         if path.name == "completions":  # a folder of stored completions: every file in it written whole
             stored = [p for p in path.rglob("*") if p.is_file()]

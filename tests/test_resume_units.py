@@ -17,7 +17,7 @@ from transformers import TrainerCallback
 
 import train.run_dir
 from defenses.base import Defense
-from tests.conftest import TINY_OVERRIDES, compose_config
+from tests.conftest import TINY_OVERRIDES, compose_config, finished_record
 from train import KeelError
 from train.hardening import harden
 from train.pipeline import redacted_config, run_pipeline
@@ -108,7 +108,7 @@ def saved(tmp_path, overrides, outputs=True):
     config = redacted_config(compose_config("harden", [*TINY_OVERRIDES, f"run.dir={run.root}", *overrides]))
     atomic_write_text(run.config, yaml.safe_dump(config))
     if outputs:
-        append_jsonl(run.results, {"target": "base", "attack": "full_ft", "seed": 0})
+        append_jsonl(run.results, finished_record())
     return run
 
 

@@ -107,7 +107,7 @@ def test_no_secret_and_no_harmful_prompt_in_saved_files_or_logs(tmp_path, monkey
     code = main(["harden", *SMALL, f"run.dir={run}", "wandb.mode=offline",
                  "+wandb.api_key=cli-secret-5e8f2a4c",  # a secret given on the command line
                  "+model.hub_token=cli-secret-9d3b7f1e",
-                 "+notes.endpoint=${oc.env:OPENAI_API_KEY}"])  # a secret pulled into the config from the env
+                 "+wandb.notes=${oc.env:OPENAI_API_KEY}"])  # a secret pulled into the config from the env
     out, err = capfd.readouterr()
     assert code == 0, err[-2000:]
     secrets = [*SECRETS.values(), "cli-secret-5e8f2a4c", "cli-secret-9d3b7f1e"]
@@ -118,7 +118,7 @@ def test_no_secret_and_no_harmful_prompt_in_saved_files_or_logs(tmp_path, monkey
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{where} holds {leaked}"
     config = (run / "config.yaml").read_text()
-    assert "api_key: '***'" in config and "endpoint: '***'" in config and "hub_token: '***'" in config
+    assert "api_key: '***'" in config and "notes: '***'" in config and "hub_token: '***'" in config
 
     logs = [out, err, *(p.read_text() for p in (run / "hydra").glob("*.log"))]
     echoed = [p for p in HARMFUL_PROMPTS if any(p in log for log in logs)]

@@ -11,32 +11,18 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import TINY_OVERRIDES, compose_config
+from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci
+from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
 from train.run_dir import read_jsonl
 from train.shared_base import EVAL_SETS_FILE, base_records_from
-from train.study import arm_overrides, check_study, mean_ci, token_mean_ci, wilson
-
-SMALL = [*TINY_OVERRIDES, "harden.steps=4", "harden.save_steps=0", "budget.steps=4", "budget.eval_every=2",
-         "eval.max_prompts=6", "eval.max_new_tokens=6", "utility.max_prompts=6", "budget.seeds=[0,1]",
-         "attack=[full_ft,lora]", "effort.validation_attacks=[lora]"]
+from train.study import arm_overrides, arm_runs, check_study, mean_ci, token_mean_ci, wilson
 
 
-# Replacing the durability arms: delete the node, then add the new one (a plain `study.arms=` merges).
-ARMS = ["~study.arms", "+study.arms={sft:['defense=[refusal_sft]'],stack:['defense=[refusal_sft,deep_alignment]']}"]
-
-
-def _list(items: list[str]) -> str:
-    return "[" + ",".join(f"'{item}'" for item in items) + "]"
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    root = tmp_path_factory.mktemp("study") / "s"
-    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={root}", "study.baseline=sft", *ARMS])
-    assert code == 0
-    return root
+@pytest.fixture
+def study(tiny_study):
+    return tiny_study
 
 
 def test_later_arms_take_the_base_attacks_of_the_first(study):
@@ -92,7 +78,7 @@ def test_study_table_reads_every_arm_and_ratio(study):
 
 def test_resuming_a_finished_study_reruns_nothing(study, capsys):
     before = {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
-    code = main(["study", f"overrides={_list(SMALL)}", f"study.dir={study}", "study.baseline=sft", *ARMS])
+    code = main(["study", *STUDY_ARGS, f"study.dir={study}"])
     assert code == 0
     assert before == {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
 
@@ -149,9 +135,14 @@ def test_every_arm_of_every_shipped_study_composes(name, tmp_path):
     cfg = compose_config("study", [f"study={name}", f"study.dir={tmp_path}"])
     arms = check_study(cfg)
     grids = []
-    for i, arm in enumerate(arms):
-        harden = compose_config("harden", arm_overrides(cfg, arm, arms[0] if i else None))
-        assert harden.run.dir == str(tmp_path / arm)
+    runs = arm_runs(cfg, arms)
+    first = runs[arms[0]][0][0]
+    for arm in arms:
+        run, seed = runs[arm][0]
+        harden = compose_config("harden", arm_overrides(cfg, arm, run, seed, None if run == first else first))
+        assert harden.run.dir == str(tmp_path / run)
+        if seed is not None:
+            assert harden.harden.seed == seed
         attacks = build_named(harden.attack, "attack")
         prepare_attacks(harden, attacks, build_named(harden.defense, "defense"))
         validation = validation_attacks(harden, attacks)
@@ -159,3 +150,104 @@ def test_every_arm_of_every_shipped_study_composes(name, tmp_path):
         test = [a for a in attacks if a.name not in validation]
         assert test and all(a.split == "heldout" for a in attacks), arm
     assert all(g == grids[0] for g in grids), "every arm must face the same attack grid"
+
+
+def test_hierarchical_bootstrap_covers_hardening_and_attack_seeds():
+    spread = [[10.0, 11.0, 12.0], [30.0, 31.0, 32.0], [50.0, 51.0, 52.0]]  # hardening seeds differ a lot
+    mean, (lo, hi) = hierarchical_mean_ci(spread, 2000, 0)
+    assert mean == pytest.approx(31.0) and lo < 20.0 and hi > 42.0  # the spread between hardened models
+    flat = [[30.0, 31.0, 32.0]] * 3
+    mean_flat, (lo_flat, hi_flat) = hierarchical_mean_ci(flat, 2000, 0)
+    assert mean_flat == pytest.approx(31.0) and hi_flat - lo_flat < (hi - lo) / 5
+    # each hardening seed weighs the same, whatever its number of attack seeds
+    assert hierarchical_mean_ci([[0.0], [10.0, 10.0, 10.0, 10.0]], 500, 0)[0] == pytest.approx(5.0)
+    assert hierarchical_draws([[1.0]], 100, 0) is None and hierarchical_mean_ci([[], [7.0]], 100, 0) == (7.0, None)
+    draws = hierarchical_draws(spread, 300, 1)
+    assert draws.shape == (300,) and draws.min() >= 10.0 and draws.max() <= 52.0
+    ratio, (rlo, rhi) = hierarchical_ratio_ci([[10.0, 10.0], [10.0, 10.0]], spread, 2000, 0)
+    assert ratio == pytest.approx(3.1) and rlo < 3.1 < rhi
+    assert hierarchical_ratio_ci([[0.0, 0.0]], [[0.0, 0.0]], 100, 0)[0] == 1.0
+
+
+def test_hardening_seeds_name_seed_and_share_base(tmp_path):
+    cfg = compose_config("study", [f"study.dir={tmp_path}", "study.harden_seeds=[3,4]"])
+    arms = check_study(cfg)
+    runs = arm_runs(cfg, arms)
+    assert runs == {arm: [(f"{arm}_h3", 3), (f"{arm}_h4", 4)] for arm in arms}
+    first = runs[arms[0]][0][0]
+    for arm in arms:
+        for run, seed in runs[arm]:
+            overrides = arm_overrides(cfg, arm, run, seed, None if run == first else first)
+            harden = compose_config("harden", overrides)
+            assert harden.harden.seed == seed and harden.run.name == run and harden.run.dir == str(tmp_path / run)
+            assert (harden.run.base_results_from is None) == (run == first)
+    one = compose_config("study", [f"study.dir={tmp_path}", "study.harden_seeds=[5]"])
+    assert arm_runs(one, ["a"]) == {"a": [("a", 5)]}
+
+
+@pytest.mark.parametrize("seeds, message", [("[1,1]", "lists a seed twice"), ("[0,1,0]", "lists a seed twice"),
+                                            ("[0.5,1]", "must be whole numbers"), ("[a,b]", "must be whole numbers"),
+                                            ("[true,false]", "must be whole numbers")])
+def test_bad_hardening_seeds_fail_in_one_line(seeds, message, tmp_path):
+    cfg = compose_config("study", [f"study.dir={tmp_path}", f"study.harden_seeds={seeds}"])
+    with pytest.raises(KeelError, match=rf"study.harden_seeds: .*{message}"):
+        arm_runs(cfg, check_study(cfg))
+
+
+SEEDED_SMALL = [o for o in STUDY_SMALL if not o.startswith(("budget.seeds", "attack=", "effort.validation"))]
+SEEDED_ARGS = ["overrides=[" + ",".join(f"'{o}'" for o in [*SEEDED_SMALL, "harden.steps=2", "budget.seeds=[0]",
+                                                          "attack=[full_ft]"]) + "]",
+               "study.baseline=sft", "study.harden_seeds=[0,1]", "~study.arms",
+               "+study.arms={sft:['defense=[refusal_sft]'],stack:['defense=[refusal_sft,deep_alignment]']}"]
+
+
+def test_study_over_hardening_seeds_pools_every_hardened_model(tmp_path):
+    """Two arms x two hardening seeds: four runs, the base attacked once, seeds that change the hardened
+    weights, and cells pooled over both hardened models of an arm."""
+    from safetensors.torch import load_file
+
+    assert main(["study", *SEEDED_ARGS, f"study.dir={tmp_path}"]) == 0
+    summary = json.loads((tmp_path / "study.json").read_text())
+    assert summary["harden_seeds"] == 2
+    assert summary["runs"] == {arm: [{"run": f"{arm}_h{s}", "harden_seed": s} for s in (0, 1)]
+                               for arm in ("sft", "stack")}
+    base = [r for r in read_jsonl(tmp_path / "stack_h1" / "results.jsonl") if r["target"] == "base"]
+    assert base and all(r["extra"]["taken_from"] == str(tmp_path / "sft_h0") for r in base)
+    w0, w1 = (load_file(tmp_path / f"sft_h{s}" / "checkpoint" / "model.safetensors") for s in (0, 1))
+    assert any(not np.allclose(w0[k].numpy(), w1[k].numpy()) for k in w0)  # the seed changed the hardening
+    cell = summary["attacks"][0]["metrics"]["harm_auc"]["stack"]
+    per_run = [next(r["harm_auc"] for r in json.loads((tmp_path / f"stack_h{s}" / "report.json").read_text())["runs"]
+                    if r["target"] == "hardened") for s in (0, 1)]
+    assert cell["groups"] == [[v] for v in per_run] and cell["mean"] == pytest.approx(np.mean(per_run))
+    assert cell["ci"] is not None and cell["ci"][0] <= cell["mean"] <= cell["ci"][1]
+    assert summary["attacks"][0]["metrics"]["harm_auc"]["stack/sft"].startswith(("x", ">=x", "<=x", "?x", "n/a"))
+    util = summary["utility"]["stack"]
+    assert util["over_refusal_ci"] is not None and len(util["benign_nll_ci"]) == 2
+    assert set(summary["headlines"]) >= {"sft_h0", "sft_h1", "stack_h0", "stack_h1", "stack_h1 vs sft"}
+    text = (tmp_path / "study.md").read_text()
+    assert "two-level bootstrap CI: hardening seeds, then attack seeds" in text
+    assert (tmp_path / "stack_h1_vs_sft" / "report.json").exists()
+
+
+def test_study_answers_with_absolute_costs_when_the_base_is_broken_before_any_attack(study):
+    """study.md opens with the answer: each arm's cost to break under each test attack and its ratio
+    against the baseline arm, then utility; with a base past tau at step 0, costs are absolute."""
+    from train.study_answer import answer
+
+    summary = json.loads((study / "study.json").read_text())
+    text = (study / "study.md").read_text()
+    assert text.index("## The answer") < text.index("## In plain words")
+    full_ft = summary["attacks"][0]["metrics"]
+    steps = full_ft["steps_to_threshold"]
+    line = next(x for x in answer(summary) if x.startswith("- **full_ft**"))
+    assert f"stack needs {'>=' * bool(steps['stack']['censored'])}{steps['stack']['mean']:.3g} steps" in line
+    assert steps["stack/sft"] in line
+    broken = json.loads(json.dumps(summary))
+    for metric in ("steps_to_threshold", "examples_to_threshold", "flops_to_threshold"):
+        broken["attacks"][0]["metrics"][metric]["base"].update(mean=0.0, censored=0)
+    broken["attacks"][0]["metrics"]["asr_before"]["base"]["mean"] = 0.975
+    line = next(x for x in answer(broken) if x.startswith("- **full_ft**"))
+    assert "past ASR 0.5 before any attack (ASR 0.97 at step 0)" in line and "the base model's" not in line
+    assert "stack needs" in line and steps["stack/sft"] in line
+    utility = next(x for x in answer(summary) if x.startswith("- **Utility**"))
+    assert "over-refusal on edgy-but-benign prompts base" in utility and "benign NLL" in utility

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import compose_config
+from tests.test_console import TRAINER_DICT, noise_in
 from train.cli import CONF_DIR, main
 
 SWEEP = Path(CONF_DIR) / "sweep" / "defenses.yaml"
@@ -47,6 +48,8 @@ def test_local_sweep_then_compare(tmp_path):
            f"hydra.sweep.dir={tmp_path}/multirun", "wandb.mode=offline"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    # A real process's terminal: no trainer dicts, no known-noise warnings (train/console.py).
+    assert not TRAINER_DICT.search(proc.stdout + proc.stderr) and not noise_in(proc.stdout + proc.stderr)
     runs = sorted((tmp_path / "runs").iterdir())
     assert len(runs) == 4
     for run in runs:

@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig
 
 from train.cli import CONF_DIR, error_line
+from train.console import end_bars
 
 log = logging.getLogger("keel")
 
@@ -27,6 +28,7 @@ def user_errors_exit(fn):
             line = error_line(err)
             if line is None:
                 raise
+            end_bars()
             print(f"keel: error: {line}", file=sys.stderr)
             sys.exit(2)
     return wrapper
@@ -99,8 +101,11 @@ def compare(cfg: DictConfig) -> None:
 @user_errors_exit
 def study(cfg: DictConfig) -> None:
     from train.study import run_study
+    from train.study_answer import answer
 
     summary = run_study(cfg)
     for name, text in summary["headlines"].items():
         log.info("%s: %s", name, text)
+    for line in answer(summary)[2:-1]:
+        print(line.replace("**", ""))
     print(f"keel: study of {len(summary['arms'])} arms + base written to {cfg.study.dir}/study.md")

@@ -10,9 +10,9 @@ One row per (model, defense stack), pooled over the runs of that stack (one run 
                   run's headline, attacks/scorecard.py), as the ratio of the means over runs with a
                   paired percentile bootstrap CI (attacks/metrics.py:ratio_with_ci); `>=` when a hardened
                   run was censored at the attack budget, as in report.md.
-  utility drop    % loss of the run's headline utility probe (MCQ accuracy, else perplexity; a run without
-                  probes falls back to perplexity from the benign NLL at attack step 0), mean over runs
-                  with a percentile bootstrap CI. Positive = the hardened model is worse.
+  utility drop    what hardening cost on MCQ accuracy (percentage points), else on perplexity (%; a run
+                  without probes falls back to perplexity from the benign NLL at attack step 0), mean over
+                  runs with a percentile bootstrap CI. Positive = the hardened model is worse.
 Writes compare.md, compare.csv, compare.json and compare.png (both figures with their CIs) into `out`.
 """
 
@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import math
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from attacks.metrics import Censored, ratio_with_ci
 from train import KeelError
@@ -39,6 +37,7 @@ from train.run_dir import (
     atomic_write_json,
     atomic_write_text,
 )
+from train.state import check_object, read_json, read_yaml
 
 log = logging.getLogger("keel")
 COLUMNS = ["model", "defense", "runs", "seeds", "attacker_cost", "cost_low", "cost_high", "cost_bound",
@@ -69,16 +68,21 @@ def find_reports(paths: list[str]) -> list[Path]:
 def _seed(run_dir: Path) -> int | str:
     config = run_dir / "config.yaml"
     if config.exists():
-        seed = ((yaml.safe_load(config.read_text()) or {}).get("harden") or {}).get("seed")
+        seed = (read_yaml(config).get("harden") or {}).get("seed")
         if seed is not None:
             return seed
     return run_dir.name
 
 
 def utility_drop(report: dict) -> tuple[float | None, str | None]:
-    """(% utility lost by hardening, the probe it was read from); positive = worse."""
+    """(utility lost by hardening, the probe and unit it was read from); positive = worse. MCQ accuracy
+    in percentage points when measured, else perplexity in % (attacks/utility.py:utility_change)."""
     change = ((report.get("utility") or {}).get("change") or {})
-    if change.get("headline_percent") is not None:
+    for key, label in (("mcq_accuracy", "mcq_accuracy (points)"), ("perplexity", "perplexity (%)")):
+        p = (change.get("probes") or {}).get(key)
+        if p:
+            return (-p["change"] if p["better"] == "higher" else p["change"]), label
+    if change.get("headline_percent") is not None:  # reports of keel versions before per-probe units
         return -float(change["headline_percent"]), change["headline_metric"]
     pairs = [(row["base"]["benign_nll_before_mean"], row["hardened"]["benign_nll_before_mean"])
              for row in report.get("comparison", []) if "base" in row and "hardened" in row]
@@ -90,7 +94,7 @@ def utility_drop(report: dict) -> tuple[float | None, str | None]:
 
 def load_run(report_path: Path) -> dict:
     """One run's figures for the comparison, from its report.json (and config.yaml for the seed)."""
-    report = json.loads(report_path.read_text())
+    report = read_json(report_path, check_object)
     cost = (report.get("headline") or {}).get("cost") or {}
     drop, metric = utility_drop(report)
     defense = "+".join(d["name"] for d in report.get("defenses") or []) or "none"
@@ -144,10 +148,10 @@ def summarize(runs: list[dict], n_boot: int = 2000, seed: int = 0) -> list[dict]
     return rows
 
 
-def _pct(value, ci) -> str:
+def _pct(value, ci, metric: str | None = None) -> str:
     if value is None:
         return "n/a"
-    text = f"{value:+.1f}%"
+    text = f"{value:+.1f}" + (" points" if "points" in str(metric) else "%")
     return text + (f" (95% CI {ci[0]:+.1f} to {ci[1]:+.1f})" if ci and ci[0] is not None else " (1 run, no CI)")
 
 
@@ -157,13 +161,14 @@ def render_markdown(rows: list[dict], runs: list[dict]) -> str:
     lines = ["# keel compare", "",
              f"{len(runs)} runs. Attacker cost = steps to ASR>={tau} of the cheapest held-out training attack, "
              "hardened/base, pooled over runs (seeds) with a paired 95% bootstrap CI; `>=` = lower bound "
-             "(censored at the budget). Utility drop = % lost on the headline probe (positive = worse).", "",
+             "(censored at the budget). Utility drop = what hardening cost on the probe named: MCQ accuracy in "
+             "percentage points when measured, else perplexity in % (positive = worse).", "",
              "| model | defense | runs | seeds | attacker cost | utility drop | utility probe |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         seeds = ", ".join(map(str, r["seeds"]))
         lines.append(f"| {r['model']} | {r['defense']} | {r['runs']} | {seeds} | {r['cost_display']} | "
-                     f"{_pct(r['utility_drop_pct'], (r['utility_low'], r['utility_high']))} | "
+                     f"{_pct(r['utility_drop_pct'], (r['utility_low'], r['utility_high']), r['utility_metric'])} | "
                      f"{r['utility_metric'] or 'n/a'} |")
     lines += ["", "![attacker cost and utility drop per defense](compare.png)", "", "Runs:", ""]
     lines += [f"- `{r['dir']}`: {r['defense']}, seed {r['seed']}, cost {r['cost_display']}" for r in runs]
@@ -192,7 +197,8 @@ def plot(rows: list[dict], path: Path) -> None:
     labels = [r["defense"] if len({x["model"] for x in rows}) == 1 else f"{r['model']}\n{r['defense']}" for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(max(6.0, 1.6 * len(rows) + 3), 3.6))
     for ax, key, low, high, title in ((left, "attacker_cost", "cost_low", "cost_high", "attacker cost (hardened/base)"),
-                                      (right, "utility_drop_pct", "utility_low", "utility_high", "utility drop (%)")):
+                                      (right, "utility_drop_pct", "utility_low", "utility_high",
+                                       "utility drop (points or %, see the table)")):
         values = [r[key] if r[key] is not None and math.isfinite(r[key]) else np.nan for r in rows]
         errors = np.array([[v - r[low], r[high] - v] if r[low] is not None and not np.isnan(v) else [0.0, 0.0]
                            for r, v in zip(rows, values)]).T

@@ -17,6 +17,7 @@ from train import KeelError
 from train.chat import sft_example
 from train.distributed import per_device_batch, trainer_overrides
 from train.models import clean_copy, unwrap_forward
+from train.progress import show_progress, trainer_kwargs
 from train.resume import HardenCheckpoints, logged_train_loss
 
 CPU_SAFE_DEFAULTS = {
@@ -41,6 +42,14 @@ class HardenTrainer(SFTTrainer):
         super().__init__(*args, **kwargs)
         self.defenses = defenses
         self._terms: dict[str, list[float]] = defaultdict(list)
+
+    def _run_epoch(self, *args, **kwargs):
+        # Resumed from the checkpoint of the last step (a kill while the finished model was being saved):
+        # HF's loop would run one step past max_steps before it checks; a finished hardening is done.
+        if self.state.global_step >= self.state.max_steps > 0:
+            self.control.should_training_stop = True
+            return None
+        return super()._run_epoch(*args, **kwargs)
 
     def training_step(self, model, inputs, num_items_in_batch=None):
         # Inner loops run the bare module: a DeepSpeed engine's (or DDP's) forward arms gradient-reduction
@@ -98,7 +107,7 @@ def build_training_set(defenses: list[Defense], data, retain_examples: int, seed
 def training_args(cfg, output_dir: str, deepspeed: dict | None = None) -> SFTConfig:
     """The SFTConfig of a hardening run (`cfg` = the `harden` node). With a ZeRO-3 `deepspeed` dict, build
     it before loading the model, so `from_pretrained` loads straight into shards (train/distributed.py)."""
-    return SFTConfig(**{
+    return SFTConfig(**trainer_kwargs({
         **CPU_SAFE_DEFAULTS,
         "output_dir": output_dir, "max_steps": cfg.steps,
         "per_device_train_batch_size": per_device_batch(cfg.batch_size, "harden.batch_size"),
@@ -108,7 +117,7 @@ def training_args(cfg, output_dir: str, deepspeed: dict | None = None) -> SFTCon
         **HardenCheckpoints(output_dir, [], cfg.get("save_steps")).trainer_args(), "deepspeed": deepspeed,
         **trainer_overrides(deepspeed),
         **dict(cfg.get("trainer") or {}),
-    })
+    }))
 
 
 def harden(model, tokenizer, data, defenses: list[Defense], cfg, output_dir: str, callbacks=(), resume=False,
@@ -131,6 +140,7 @@ def harden(model, tokenizer, data, defenses: list[Defense], cfg, output_dir: str
     model.train()
     trainer = HardenTrainer(model=model, args=args, train_dataset=Dataset.from_list(records),
                             processing_class=tokenizer, defenses=defenses, callbacks=[checkpoints, *callbacks])
+    show_progress(trainer, "harden")
     trainer.train(resume_from_checkpoint=checkpoints.restore() if resume else None)
     unwrap_forward(model).eval()
     return {"train_loss": logged_train_loss(trainer.state.log_history), "steps": trainer.state.global_step,

@@ -17,20 +17,20 @@ different thresholds, or sharing no attack are refused with one line.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from attacks.grid import canonical_options
 from attacks.report import write_report
 from train import KeelError
-from train.run_dir import apply_staged, read_jsonl
+from train.run_dir import apply_staged
+from train.state import check_object, read_json, read_results
 
 log = logging.getLogger("keel")
 
 # What the pair's report keeps from the treated run's report (the rest is recomputed from the records).
 KEPT_META = ("keel_version", "model", "judge", "judge_secondary", "defenses", "attacks", "attack_space",
-             "split_warnings", "hygiene", "data", "validation_attacks")
+             "split_warnings", "hygiene", "data", "validation_attacks", "evaluation", "asr_metric")
 
 
 def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:
@@ -39,9 +39,9 @@ def load_finished_run(run_dir: Path) -> tuple[dict, list[dict]]:
     apply_staged(run_dir)  # a keel rejudge a kill stopped after its commit: finish it before reading
     if not report_path.exists():
         raise KeelError(f"baseline: {run_dir} has no report.json; pass the directory of a finished run")
-    report = json.loads(report_path.read_text())
+    report = read_json(report_path, check_object)
     treated = (report.get("targets") or {}).get("treated", "hardened")
-    records = [r for r in read_jsonl(run_dir / "results.jsonl") if r.get("target") == treated]
+    records = [r for r in read_results(run_dir / "results.jsonl") if r.get("target") == treated]
     return report, records
 
 

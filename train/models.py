@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from train import KeelError
+from train.model_files import check_model_files
 
 log = logging.getLogger(__name__)
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -57,6 +58,16 @@ def _finish_tokenizer(tokenizer: PreTrainedTokenizerBase, cfg, where: str) -> Pr
     if not tokenizer.chat_template:
         raise KeelError(f"model: the tokenizer of {where} has no chat template; set model.chat_template "
                         f"to a Jinja template or a file holding one (keel always applies the template)")
+    try:  # a template that raises, or drops the message, would break every evaluation later
+        shown = tokenizer.apply_chat_template([{"role": "user", "content": "Hello there"}], tokenize=False,
+                                              add_generation_prompt=True)
+    except Exception as err:  # Jinja raises many kinds (TemplateError, TypeError, its raise_exception)
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise KeelError(f"model: the chat template of {where} fails on a plain user message ({first}); fix it "
+                        f"or set model.chat_template") from None
+    if "Hello there" not in str(shown):
+        raise KeelError(f"model: the chat template of {where} drops the message text; fix it or set "
+                        f"model.chat_template")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -64,15 +75,7 @@ def _finish_tokenizer(tokenizer: PreTrainedTokenizerBase, cfg, where: str) -> Pr
 
 def _load_hf(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     name = str(cfg.path)
-    looks_local = name.startswith(("/", ".", "~")) or os.path.sep in name and Path(name).exists()
-    if looks_local and not Path(name).expanduser().is_dir():
-        raise KeelError(f"model.path: directory not found: {name}")
-    if looks_local:
-        files = {p.name for p in Path(name).expanduser().iterdir()}
-        has_safetensors = any(f.endswith(".safetensors") for f in files)
-        if not has_safetensors and not cfg.get("allow_pickle", False):
-            raise KeelError(f"model.path: {name} holds no .safetensors weights; pickled weights can run code "
-                            f"on load, set model.allow_pickle=true only if you trust the source")
+    check_model_files(cfg)  # a local directory: one line on what is missing or damaged, before from_pretrained
     trust = bool(cfg.get("trust_remote_code", False))
     kwargs: dict[str, Any] = dict(
         dtype=_dtype(cfg),
@@ -82,8 +85,11 @@ def _load_hf(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     )
     if cfg.get("attn_implementation"):
         kwargs["attn_implementation"] = cfg.attn_implementation
+    if cfg.get("hub_token"):
+        kwargs["token"] = cfg.hub_token
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=trust, revision=cfg.get("revision"))
+        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=trust, revision=cfg.get("revision"),
+                                                  token=kwargs.get("token"))
         model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     except (OSError, ValueError) as err:
         if not trust and ("custom code" in str(err) or "trust_remote_code" in str(err)):
@@ -101,14 +107,21 @@ def _gguf_cache_dir(gguf: Path, cfg) -> Path:
     return root.expanduser() / "gguf" / f"{gguf.stem}-{key.hexdigest()[:12]}"
 
 
+def gguf_cached(gguf: Path, cfg) -> bool:
+    """Whether this very GGUF file (path, size, mtime, dtype) was dequantized into the cache already."""
+    if not gguf.is_file():
+        return False
+    cache = _gguf_cache_dir(gguf, cfg)
+    return (cache / "model.safetensors").exists() or any(cache.glob("*.safetensors.index.json"))
+
+
 def _load_gguf(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     from transformers import GgufConfig
 
     gguf = resolve_pkg_path(str(cfg.path))
-    if not gguf.is_file():
-        raise KeelError(f"model.path: GGUF file not found: {gguf}")
+    check_model_files(cfg)  # parses the file only when it is not cached yet
     cache = _gguf_cache_dir(gguf, cfg)
-    if not (cache / "model.safetensors").exists() and not any(cache.glob("*.safetensors.index.json")):
+    if not gguf_cached(gguf, cfg):
         log.info("dequantizing %s once into %s (later runs load the safetensors copy)", gguf.name, cache)
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(
@@ -181,3 +194,15 @@ def unwrap_forward(model: torch.nn.Module) -> torch.nn.Module:
 def clean_copy(model: torch.nn.Module) -> torch.nn.Module:
     """An independent deep copy whose forward runs its own weights."""
     return unwrap_forward(copy.deepcopy(model))
+
+
+def weights_sha256(model: torch.nn.Module) -> str:
+    """sha256 of a model's weights (every state-dict tensor: name, dtype, shape, bytes). Each finished
+    attack record and utility figure carries the sha256 of the weights it measured, so a resume never
+    keeps a result scored on other weights (train/pipeline.py)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+        digest.update(f"{name}:{flat.dtype}:{tuple(tensor.shape)};".encode())
+        digest.update(flat.view(torch.uint8).numpy())
+    return digest.hexdigest()

@@ -9,9 +9,7 @@ finished attacks (results.jsonl) are not redone.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import shutil
 import time
 from pathlib import Path
@@ -21,9 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 
 import train
 from attacks import runner
-from attacks.completions import ASR_METRICS
 from attacks.evaluator import Evaluator
 from attacks.grid import run_grid
+from attacks.resolution import check_options as check_resolution
+from attacks.resolution import evaluation_resolution
 from train import KeelError
 from train.data import load_data
 from train.distributed import (
@@ -43,8 +42,10 @@ from train.distributed import (
 )
 from train.hardening import harden
 from train.manifest import verify_manifest, write_manifest
-from train.models import clean_copy, load_model_and_tokenizer
-from train.resume import config_hash, prepare_run
+from train.model_files import check_model_files
+from train.models import clean_copy, load_model_and_tokenizer, weights_sha256
+from train.options import validate
+from train.resume import broken_checkpoint, config_hash, prepare_run, resume_mode
 from train.run_dir import (
     RunDir,
     argv_redacted,
@@ -52,14 +53,15 @@ from train.run_dir import (
     atomic_write_text,
     finishes_run,
     kill_point,
+    records_failure,
     redact,
     result_key,
 )
 from train.shared_base import base_records_from, eval_fingerprint, write_eval_fingerprint
+from train.state import check_hardening, read_json
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
-WANDB_MODES = ("disabled", "offline", "online")
 
 
 def redacted_config(cfg: DictConfig) -> dict:
@@ -68,30 +70,29 @@ def redacted_config(cfg: DictConfig) -> dict:
 
 
 def validate_options(cfg: DictConfig) -> None:
-    """Check the plain options before anything is loaded or written (one line naming the option)."""
-    def number(key: str, ok, need: str, integer: bool = True) -> None:
-        value = OmegaConf.select(cfg, key)
-        if value is None:
-            return
-        kind_ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
-        if not kind_ok or not ok(value) or not math.isfinite(value):
-            raise KeelError(f"{key}: must be {need}, got {value!r}")
+    """Check every option before anything is loaded or written (one line naming the option): the whole
+    tree against its schema (train/options.py), then the model files it names (train/model_files.py)."""
+    validate(cfg)
+    check_model_files(cfg.model)
+    if cfg.get("baseline"):
+        check_model_files(OmegaConf.merge(cfg.model, {"path": str(cfg.baseline)}), "baseline")
+    ev = cfg.get("eval") or {}
+    check_resolution(ev.get("resolve_steps", True), ev.get("proxy", "logodds"), ev.get("snapshot_max_gb", 8.0))
+    if (cfg.get("utility") or {}).get("enabled", True):
+        from attacks.utility import check_lm_eval
 
-    number("threshold", lambda v: 0 <= v <= 1, "a number in [0, 1]", integer=False)
-    for key in ("harden.steps", "harden.batch_size", "harden.logging_steps", "eval.max_new_tokens",
-                "eval.batch_size", "eval.nll_batch_size", "eval.max_prompts"):
-        number(key, lambda v: v > 0, "a positive integer")
-    for key in ("harden.save_steps", "harden.retain_examples", "harden.warmup_steps", "report.samples"):
-        number(key, lambda v: v >= 0, "a non-negative integer")
-    number("harden.lr", lambda v: v > 0, "a positive number", integer=False)
-    metric = OmegaConf.select(cfg, "eval.asr_metric")
-    if metric is not None and metric not in ASR_METRICS:
-        raise KeelError(f"eval.asr_metric: '{metric}' is not one of {', '.join(ASR_METRICS)}")
-    if cfg.get("wandb") and cfg.wandb.get("mode", "disabled") not in WANDB_MODES:
-        raise KeelError(f"wandb.mode: '{cfg.wandb.mode}' is not one of {', '.join(WANDB_MODES)}")
-    for name, node in (cfg.get("attack") or {}).items():
-        if isinstance(node, DictConfig) and "seeds" in node and not node.seeds:
-            raise KeelError(f"attack.{name}.seeds: empty; give at least one seed (e.g. budget.seeds=[0])")
+        check_lm_eval(cfg.get("utility"))  # lm-eval installed and every task known, before any model loads
+
+
+def check_training_args(cfg: DictConfig, output_dir: str) -> None:
+    """Build the hardening SFTConfig once, before the model loads: a value TRL refuses (bf16 on a CPU, a
+    bad harden.trainer value) fails in a second, with one line naming harden.trainer."""
+    from train.hardening import training_args
+
+    try:
+        training_args(cfg.harden, output_dir)
+    except (ValueError, TypeError) as err:
+        raise KeelError(f"harden.trainer: {(str(err).strip().splitlines() or [type(err).__name__])[0]}") from None
 
 
 def build_named(cfg_group: DictConfig | None, kind: str) -> list:
@@ -100,8 +101,9 @@ def build_named(cfg_group: DictConfig | None, kind: str) -> list:
     for name, node in (cfg_group or {}).items():
         if not isinstance(node, DictConfig) or "_target_" not in node:
             raise KeelError(f"{kind}.{name}: not a {kind} config (no _target_); check conf/{kind}/{name}.yaml")
-        try:
-            obj = instantiate(node, _convert_="all")
+        try:  # an attack gets its name first, so its constructor's errors name attack.<name>
+            obj = instantiate(node, _convert_="all", **({"name": name} if kind == "attack" and "name" not in node
+                                                      else {}))
         except Exception as err:  # Hydra wraps constructor errors; surface the first line, naming the option
             cause = err.__cause__ or err
             if isinstance(cause, KeelError):
@@ -156,19 +158,39 @@ def save_checkpoint(model, tokenizer, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def set_aside_broken_checkpoint(run: RunDir, problems: list[str]) -> None:
+    """With resume=force, a finished checkpoint that fails its manifest moves aside (checkpoint.broken-N,
+    kept) so hardening runs again; results scored on other weights are then redone (`keep_same_weights`)."""
+    n = 1
+    while (aside := run.root / f"checkpoint.broken-{n}").exists():
+        n += 1
+    run.checkpoint.replace(aside)
+    log.warning("%s does not match its manifest (%s); moved to %s, hardening again (resume=force)",
+                run.checkpoint, "; ".join(problems[:3]), aside)
+
+
 def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None, sharded=None
                    ) -> tuple[object, dict]:
     """The hardened model: loaded from a finished earlier run's checkpoint, or trained (continuing from
-    the last trainer checkpoint of a killed run). hardening.json keeps what the training measured.
+    the last trainer checkpoint of a killed run; a finished one is recognised, not trained further).
+    hardening.json keeps what the training measured.
     DeepSpeed: `args` is the trainer config built before the model; `sharded` the ZeRO-3 model to train."""
-    if run.checkpoint.exists() and not verify_manifest(run.checkpoint):
-        log.info("resuming: hardened checkpoint found at %s", run.checkpoint)
-        hardened, _ = load_model_and_tokenizer(OmegaConf.create({**OmegaConf.to_container(cfg.model),
-                                                                 "source": "hf", "path": str(run.checkpoint)}))
-        stats = json.loads(run.hardening.read_text()) if run.hardening.exists() else {"resumed": True}
+    if run.checkpoint.exists():
+        problems = getattr(run, "checkpoint_problems", None)  # checked by prepare_run before any load
+        problems = verify_manifest(run.checkpoint) if problems is None else problems
+        if not problems:
+            log.info("resuming: hardened checkpoint found at %s", run.checkpoint)
+            hardened, _ = load_model_and_tokenizer(OmegaConf.create({**OmegaConf.to_container(cfg.model),
+                                                                     "source": "hf", "path": str(run.checkpoint)}))
+            stats = read_json(run.hardening, check_hardening, default={"resumed": True})
+            if is_rank_zero():
+                shutil.rmtree(run.trainer, ignore_errors=True)  # left by a kill right after the checkpoint
+            return (gathered_copy(hardened) if is_partitioned(hardened) else hardened), stats
+        if resume_mode(cfg) != "force":  # never silently retrained and replaced (every rank stops)
+            raise broken_checkpoint(run, problems)
         if is_rank_zero():
-            shutil.rmtree(run.trainer, ignore_errors=True)  # left by a kill right after the checkpoint
-        return (gathered_copy(hardened) if is_partitioned(hardened) else hardened), stats
+            set_aside_broken_checkpoint(run, problems)
+        barrier()
     hardened = clean_copy(model) if sharded is None else sharded
     t0 = time.perf_counter()
     try:
@@ -189,6 +211,21 @@ def load_or_harden(cfg, run: RunDir, model, tokenizer, data, defenses, args=None
     return hardened, stats
 
 
+def keep_same_weights(done: dict[str, dict], weights: dict[str, str]) -> dict[str, dict]:
+    """The finished records scored on the weights this run attacks: a record whose `weights_sha256`
+    differs (a checkpoint hardened again, a model directory changed) is dropped, with a warning, and run
+    again. Records of keel versions before the binding carry no sha256 and are kept."""
+    kept = {}
+    for key, record in done.items():
+        theirs, ours = record.get("weights_sha256"), weights.get(record["target"])
+        if theirs is not None and ours is not None and theirs != ours:
+            log.warning("results.jsonl: %s was scored on other weights (sha256 %s..., now %s...); running it "
+                        "again", key, theirs[:12], ours[:12])
+            continue
+        kept[key] = record
+    return kept
+
+
 def start_run(cfg: DictConfig) -> tuple[SharedRunDir, Tracker, dict]:
     """Open the run directory on every rank (`keel harden` and `keel evaluate`): options checked, a run dir
     made with another config refused (resume=force overrides), status `running`, the redacted config
@@ -200,10 +237,11 @@ def start_run(cfg: DictConfig) -> tuple[SharedRunDir, Tracker, dict]:
     if is_rank_zero():
         prepare_run(cfg, run, config)
     run.set_status("running")
-    if is_rank_zero():
-        atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
-    with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
-        tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
+    with records_failure(run):  # W&B failing to start must not leave the run marked `running`
+        if is_rank_zero():
+            atomic_write_text(run.config, OmegaConf.to_yaml(OmegaConf.create(config)))
+        with argv_redacted():  # W&B records the command line: no secret given as an override may reach it
+            tracker = Tracker(cfg.wandb, cfg.run.name, str(run.root), config)
     return run, tracker, config
 
 
@@ -227,6 +265,8 @@ def run_pipeline(cfg: DictConfig) -> dict:
         fingerprint = write_eval_fingerprint(run, data) if lead else eval_fingerprint(data)
         # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
         args = hardening_args_first(cfg.harden, str(run.trainer), ds)
+        if args is None:
+            check_training_args(cfg, str(run.trainer))
         log.info("loading model %s", cfg.model.get("name", cfg.model.get("path")))
         model, tokenizer = load_model_and_tokenizer(cfg.model)
         sharded = model if is_partitioned(model) else None
@@ -236,30 +276,36 @@ def run_pipeline(cfg: DictConfig) -> dict:
         hardened, hardening = load_or_harden(cfg, run, model, tokenizer, data, defenses, args, sharded)
         del args, sharded
         free_memory()  # the hardening engine and its optimizer state
+        targets = {"base": model, "hardened": hardened}
+        weights = {name: weights_sha256(m) for name, m in targets.items()}  # what each result was scored on
 
         def store(record: dict) -> None:
+            record["weights_sha256"] = weights[record["target"]]
             run.add_result(record)
             kill_point("attack_done")
             tracker.log_curve(record)
 
-        done = run.finished_results()
+        done = keep_same_weights(run.finished_results(), weights)
         source = cfg.run.get("base_results_from")
-        for record in base_records_from(source, config, fingerprint) if source else []:
-            key = result_key(record["target"], record["attack"], record["seed"])
+        taken = base_records_from(source, config, fingerprint) if source else []
+        for key, record in keep_same_weights({result_key(r["target"], r["attack"], r["seed"]): r for r in taken},
+                                             weights).items():
             if key not in done:
                 if lead:
                     copy_completions(Path(source), run.root, record)
                     run.add_result(record)
                 done[key] = record
-        targets = {"base": model, "hardened": hardened}
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=done, store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []), run_dir=run.root)
-        utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base")
-        search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds)  # off by default
+        utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base",
+                                       weights=weights)
+        search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds,  # off by default
+                                   weights=weights)
         meta = {
             "keel_version": train.__version__, "run": cfg.run.name,
             "model": {"name": cfg.model.get("name"), "source": cfg.model.source, "path": cfg.model.get("path")},
             "config_hash": config_hash(config), **runner.describe_judges(evaluator),
+            "evaluation": runner.describe_evaluation(cfg, evaluator),
             "defenses": hardening.get("defenses") or [d.describe() for d in defenses],
             "attacks": [a.describe() | {"name": a.name, "recipe": a.recipe} for a in attacks],
             "attack_space": space.describe(), "split_warnings": split_warnings, "hygiene": hygiene,
@@ -267,6 +313,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
             "data": data.summary() | {"sources": data.sources},
             "hardening": {k: v for k, v in hardening.items() if k not in ("log_history", "defenses")},
             "distributed": {"world_size": world_size(), "zero_stage": zero_stage(ds)},
+            "resolution": evaluation_resolution(cfg, data, results),
         }
         scored = dict(tau=cfg.threshold, meta=meta, eps=cfg.effort.utility_eps, utility=utility, search=search)
         report = write_report(run.root, results, **scored) if lead else build_report(results, **scored)

@@ -18,20 +18,23 @@ import json
 import logging
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from transformers import TrainerCallback
 
 from train import KeelError
 from train.distributed import rank
 from train.run_dir import RunDir, apply_staged, atomic_write_bytes, atomic_write_json, kill_point
+from train.state import broken, read_yaml
 
 log = logging.getLogger("keel")
 # Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
-NOT_RESULTS = ("run", "wandb", "resume", "hydra")
+NOT_RESULTS = ("run", "wandb", "resume", "hydra", "release")
+# Nested keys that only feed the model card (keel release), not a result.
+NOT_RESULT_KEYS = ("model.base_model", "model.license")
 RESUME_MODES = ("auto", "true", "false", "force")
 
 
@@ -46,7 +49,8 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 
 def result_fields(config: dict) -> dict[str, Any]:
     """The flattened config minus the keys that cannot change a result."""
-    return {k: v for k, v in flatten(config).items() if k.split(".")[0] not in NOT_RESULTS}
+    return {k: v for k, v in flatten(config).items()
+            if k.split(".")[0] not in NOT_RESULTS and k not in NOT_RESULT_KEYS}
 
 
 def config_hash(config: dict) -> str:
@@ -69,9 +73,21 @@ def resume_mode(cfg) -> str:
     return mode
 
 
+def broken_checkpoint(run: RunDir, problems: list[str]) -> KeelError:
+    """The refusal for a finished checkpoint that fails its manifest (resume=force sets it aside)."""
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return broken(run.checkpoint, f"does not match its manifest ({problems[0]}{more}); keel will not retrain "
+                                  f"over a finished checkpoint: restore it, or pass resume=force to set it aside "
+                                  f"and harden again")
+
+
 def prepare_run(cfg, run: RunDir, current: dict) -> bool:
     """Decide whether this command resumes the run found in `run`; True when it does. Refuses a run dir
-    that another live process is running, and a saved config that differs (unless resume=force)."""
+    that another live keel process is running, a saved config that differs (unless resume=force), and,
+    before any model loads, a state file that does not check out (train/state.py, train/doctor.py)."""
+    from train.doctor import first_blocking
+    from train.manifest import verify_manifest
+
     mode = resume_mode(cfg)
     pid = run.owner_alive()
     if pid:
@@ -86,18 +102,23 @@ def prepare_run(cfg, run: RunDir, current: dict) -> bool:
         return False
     if mode == "false":
         raise KeelError(f"resume=false: {run.root} already holds a run; choose a new run.dir or delete it")
-    saved = yaml.safe_load(run.config.read_text()) if run.config.exists() else None
-    if saved is None:
-        if mode != "force":
-            raise KeelError(f"{run.config}: missing, so this run cannot be checked before resuming; "
-                            f"pass resume=force to resume anyway")
-        return True
-    diffs = config_diff(saved, current)
+    saved = read_yaml(run.config)
+    if saved is None and mode != "force":
+        raise KeelError(f"{run.config}: missing, so this run cannot be checked before resuming; "
+                        f"pass resume=force to resume anyway")
+    diffs = config_diff(saved, current) if saved is not None else []
     if diffs and mode != "force":
         raise KeelError(f"{run.config}: this run dir was made with a different config ({'; '.join(diffs)}); "
                         f"choose a new run.dir or pass resume=force")
     if diffs:
         log.warning("resume=force: resuming despite config changes: %s", "; ".join(diffs))
+    finding = first_blocking(run.root, skip=("config.yaml", "checkpoint"))
+    if finding is not None:
+        raise broken(finding.path, finding.problem)
+    if run.checkpoint.exists():  # hashed once here, before any model loads; load_or_harden uses the result
+        run.checkpoint_problems = verify_manifest(run.checkpoint)
+        if run.checkpoint_problems and mode != "force":
+            raise broken_checkpoint(run, run.checkpoint_problems)
     log.info("resuming the run in %s", run.root)
     return True
 
@@ -140,7 +161,13 @@ class HardenCheckpoints(TrainerCallback):
         return sorted(found, key=lambda p: int(re.sub(r"\D", "", p.name) or 0))
 
     def restore(self) -> str | None:
-        """Load the defenses' state from the last complete checkpoint; its path for `resume_from_checkpoint`."""
+        """Load the defenses' state from the last complete checkpoint; its path for `resume_from_checkpoint`.
+        Unfinished checkpoints (a kill or a full disk mid-save: no completion marker) are removed first."""
+        if rank() == 0:
+            for folder in self.output_dir.glob("checkpoint-*"):
+                if not (folder / self.DONE).exists():
+                    log.warning("removing %s: an unfinished trainer checkpoint (no completion marker)", folder)
+                    shutil.rmtree(folder, ignore_errors=True)
         found = self.complete_checkpoints()
         if not found:
             return None

@@ -2,9 +2,13 @@
 
     runs/<name>/
       config.yaml      the resolved config (secrets redacted); a resumed run must match it
-      status.json      {"status": "running" | "done" | "failed", "pid", "host", "time", ...}
+      status.json      {"status": "running" | "done" | "failed" | "interrupted", "pid", "started", "host",
+                       "time", "error"}: `started` (the process start time) tells a live keel run from
+                       an unrelated process that reused its pid
       trainer/         hardening checkpoints (HF Trainer), removed once checkpoint/ is written
       hardening.json   what hardening measured (steps, loss), kept for reports rebuilt on resume
+      eval_sets.json   sha256 of the evaluation rows (train/shared_base.py)
+      utility.json, search.json   utility probes and the adaptive search, per target
       checkpoint/      hardened weights (safetensors) + manifest.sha256 (+ README.md after `keel release`)
       results.jsonl    one finished attack run per line
       report.json, report.md, *.png
@@ -12,6 +16,7 @@
 KEEL_TEST_KILL_AT=<point>[@<n>] makes the process SIGKILL itself the n-th time it reaches <point>
 (tests/test_resume.py): `write:<file name>` (after the temp file, before the rename), `append:<file name>`
 (half a line written), and the points named by the pipeline (`harden_step`, `harden_save`, ...).
+Every state file is read through train/state.py, which checks it (`keel doctor RUN_DIR` lists problems).
 """
 
 from __future__ import annotations
@@ -36,6 +41,11 @@ from train import KeelError
 
 KILL_ENV = "KEEL_TEST_KILL_AT"
 _kill_hits: Counter = Counter()
+# Every kill point reached, with its count, when a test sets this to a Counter (tests/test_resume_kill_points.py
+# kills a run at each point an uninterrupted run reached).
+points_reached: Counter | None = None
+INTERRUPTED = "interrupted (Ctrl-C); run the same command again to resume"
+TERMINATED = "Terminated: SIGTERM received; run the same command again to resume"
 # A key is secret when its last word (split on anything but letters and digits) is one of these: hub_token, api_key, client_secret,
 # but not max_new_tokens or pad_token_id (whose values runs must record to be compared and resumed).
 SECRET_WORDS = ("apikey", "token", "password", "passwd", "secret", "credential", "credentials")
@@ -46,15 +56,23 @@ os.umask(_UMASK)
 
 def kill_point(point: str) -> None:
     """Test hook: SIGKILL this process at a named point (no cleanup runs, exactly like `kill -9`)."""
+    if dies_at(point):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def dies_at(point: str) -> bool:
+    """Count a hit of `point` (and note it in `points_reached` when a test collects them); True when
+    KEEL_TEST_KILL_AT names this hit."""
+    if points_reached is not None:
+        points_reached[point] += 1
     target = os.environ.get(KILL_ENV)
     if not target:
-        return
+        return False
     name, _, nth = target.partition("@")
     if name != point:
-        return
+        return False
     _kill_hits[point] += 1
-    if _kill_hits[point] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+    return _kill_hits[point] == int(nth or 1)
 
 
 def write_error(path: Path, err: OSError) -> Exception:
@@ -108,10 +126,10 @@ def append_jsonl(path: str | Path, record: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         _cut_torn_tail(path)
         with path.open("ab") as fh:
-            if os.environ.get(KILL_ENV, "").startswith(f"append:{path.name}"):
+            if dies_at(f"append:{path.name}"):  # test hook: half a line written, then kill -9
                 fh.write(line[: len(line) // 2])
                 fh.flush()
-                kill_point(f"append:{path.name}")
+                os.kill(os.getpid(), signal.SIGKILL)
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
@@ -213,32 +231,60 @@ class RunDir:
 
     def set_status(self, status: str, **details) -> None:
         atomic_write_json(self.root / "status.json", {"status": status, "pid": os.getpid(),
+                                                      "started": process_started(os.getpid()),
                                                       "host": socket.gethostname(), "time": time.time(),
                                                       **details})
 
+    def record_end(self, status: str, **details) -> None:
+        """set_status for a run that is ending: never raises (the error that ended the run is the one to
+        report). On a full disk, where no temp file can be made, status.json is rewritten in place: its
+        few bytes fit the block it already holds, so the run is never left marked `running`."""
+        record = {"status": status, "pid": os.getpid(), "started": process_started(os.getpid()),
+                  "host": socket.gethostname(), "time": time.time(), **details}
+        try:
+            self.set_status(status, **details)
+        except (OSError, KeelError):
+            data = (json.dumps(record, default=str) + "\n").encode()
+            with contextlib.suppress(OSError), (self.root / "status.json").open("r+b") as fh:
+                fh.write(data)
+                fh.truncate()
+                fh.flush()
+                os.fsync(fh.fileno())
+
     def status_record(self) -> dict:
+        """status.json, or {} when it is missing or unreadable (every run rewrites it first thing)."""
         path = self.root / "status.json"
         try:
-            return json.loads(path.read_text())
+            record = json.loads(path.read_text())
         except (OSError, ValueError):
             return {}
+        return record if isinstance(record, dict) else {}
 
     def status(self) -> str | None:
         return self.status_record().get("status")
 
     def owner_alive(self) -> int | None:
-        """The pid of another live process on this host that is running this run dir, if any."""
+        """The pid of another live keel process on this host that is running this run dir, if any. A live
+        pid alone proves nothing (pids are reused): the process must have the start time status.json
+        recorded, or, for a status written without one, a command line that runs keel."""
         rec = self.status_record()
         pid = rec.get("pid")
-        if rec.get("status") != "running" or not pid or pid == os.getpid() or rec.get("host") != socket.gethostname():
+        if rec.get("status") != "running" or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 \
+                or pid == os.getpid() or rec.get("host") != socket.gethostname():
             return None
         try:
             os.kill(pid, 0)
-        except ProcessLookupError:
+        except (ProcessLookupError, OverflowError):
             return None
         except PermissionError:
-            return pid
-        return pid
+            pass
+        started, now = rec.get("started"), process_started(pid)
+        if started is not None and now is not None:
+            return pid if started == now else None
+        command = process_command(pid)
+        if command is not None:
+            return pid if runs_keel(command) else None
+        return pid  # no /proc (not Linux): a live pid on this host is taken as the owner
 
     def remove_stale_temp_files(self) -> None:
         """Temp files of writes a kill interrupted (the renamed-to file is intact: old or absent)."""
@@ -250,8 +296,11 @@ class RunDir:
         return any(p.exists() for p in (self.trainer, self.hardening, self.checkpoint, self.results))
 
     def finished_results(self) -> dict[str, dict]:
-        """Finished attack runs by key (result_key); the last record of a key wins."""
-        return {result_key(r["target"], r["attack"], r["seed"]): r for r in read_jsonl(self.results)}
+        """Finished attack runs by key (result_key); the last record of a key wins. A broken line is an
+        error naming it (train/state.py), never skipped: skipping would silently redo or drop a result."""
+        from train.state import read_results
+
+        return {result_key(r["target"], r["attack"], r["seed"]): r for r in read_results(self.results)}
 
     def add_result(self, record: dict) -> None:
         append_jsonl(self.results, record)
@@ -315,26 +364,63 @@ class Terminated(SystemExit):
     """SIGTERM (a scheduler's preemption, `kill`, timeout) turned into an exception, so the run records it."""
 
 
+def process_started(pid: int) -> int | None:
+    """The start time of a process (clock ticks after boot, /proc/PID/stat field 22); None without /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_command(pid: int) -> list[str] | None:
+    """The command line (argv) of a process, or None where /proc is not there to tell."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.decode("utf-8", "replace").split("\0")
+
+
+def runs_keel(argv: list[str]) -> bool:
+    """Whether a command line runs keel: the `keel` script, `-m train.cli`, or a launcher running either."""
+    return any(Path(arg).name == "keel" or arg == "train.cli" for arg in argv)
+
+
+@contextlib.contextmanager
+def records_failure(run: RunDir):
+    """When the body raises, status.json says how the run ended before the exception goes on: `failed`
+    with a one-line error, or with TERMINATED on SIGTERM, or `interrupted` on Ctrl-C."""
+    try:
+        yield
+    except Terminated:
+        run.record_end("failed", error=TERMINATED)
+        raise
+    except KeyboardInterrupt:
+        run.record_end("interrupted", error=INTERRUPTED)
+        raise
+    except BaseException as err:
+        run.record_end("failed", error=(f"{type(err).__name__}: {err}".splitlines() or [""])[0])
+        raise
+
+
 @contextlib.contextmanager
 def finishes_run(run: RunDir, tracker):
-    """The body's outcome lands in status.json: `done` when it returns, `failed` with a one-line error
-    when it raises or is terminated (SIGTERM ends it as `Terminated`, exit status 143, so a preempted job
-    is not left marked `running`); the tracker (W&B) is closed either way. A later run resumes it."""
+    """The body's outcome lands in status.json: `done` when it returns, else as records_failure says
+    (SIGTERM ends the body as `Terminated`, exit status 143, so a preempted job is not left marked
+    `running`; Ctrl-C as `interrupted`, exit status 130); the tracker (W&B) is closed either way. A later
+    run of the same command resumes it."""
     def terminate(signum, _frame):
         raise Terminated(128 + signum)
 
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
-        yield
-        run.set_status("done")
-    except Terminated:
-        run.set_status("failed", error="Terminated: SIGTERM received; run the same command again to resume")
-        raise
-    except BaseException as err:
-        run.set_status("failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
-        raise
+        with records_failure(run):
+            yield
+            run.set_status("done")
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
-        tracker.finish()
+        if tracker is not None:
+            tracker.finish()

@@ -24,12 +24,11 @@ import json
 import logging
 from pathlib import Path
 
-import yaml
-
 from attacks.hygiene import EVAL_SETS
 from train import KeelError
 from train.resume import config_diff
-from train.run_dir import RunDir, atomic_write_json, read_jsonl
+from train.run_dir import RunDir, atomic_write_json
+from train.state import check_eval_sets, read_json, read_results, read_yaml
 
 log = logging.getLogger("keel")
 
@@ -40,7 +39,7 @@ EVAL_SETS_FILE = "eval_sets.json"
 
 def eval_fingerprint(data) -> dict[str, str]:
     """sha256 of each evaluation set's rows as evaluation sees them (after hygiene)."""
-    return {name: hashlib.sha256(json.dumps(getattr(data, name) or [], sort_keys=True, default=str).encode())
+    return {name: hashlib.sha256(json.dumps(getattr(data, name, None) or [], sort_keys=True, default=str).encode())
             .hexdigest() for name in EVAL_SETS}
 
 
@@ -64,16 +63,16 @@ def base_records_from(source: str | Path, config: dict, fingerprint: dict[str, s
     for path in (config_file, sets_file, results):
         if not path.exists():
             raise KeelError(f"{where}: no {path.name} there; pass the directory of a run that attacked the base model")
-    diffs = config_diff(_without_arm(yaml.safe_load(config_file.read_text()) or {}), _without_arm(config))
+    diffs = config_diff(_without_arm(read_yaml(config_file)), _without_arm(config))
     if diffs:
         raise KeelError(f"{where}: made with other settings ({'; '.join(diffs)}); its base attacks cannot "
                         f"stand in for this run's")
-    theirs = json.loads(sets_file.read_text())
+    theirs = read_json(sets_file, check_eval_sets)
     changed = sorted(k for k in fingerprint.keys() | theirs.keys() if fingerprint.get(k) != theirs.get(k))
     if changed:
         raise KeelError(f"{where}: evaluated on other rows of {', '.join(changed)} (data hygiene dropped different "
                         f"rows: the defenses' training sets differ); attack the base in this run instead")
-    records = [r for r in read_jsonl(results) if r.get("target") == base]
+    records = [r for r in read_results(results) if r.get("target") == base]
     for r in records:
         r.setdefault("extra", {}).setdefault("taken_from", str(source))
     log.info("taking %d finished base attack(s) from %s", len(records), source)

@@ -23,13 +23,15 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
 from hydra import compose
 from omegaconf import DictConfig
 
+from attacks.intervals import hierarchical_mean_ci, hierarchical_ratio_ci, mean_ci, token_mean_ci, wilson
+from attacks.metrics import format_ratio
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
+from train.study_answer import answer
 
 log = logging.getLogger("keel")
 
@@ -37,10 +39,27 @@ METRICS = (("steps_to_threshold", "steps to ASR>=tau"), ("examples_to_threshold"
            ("flops_to_threshold", "FLOPs to tau"), ("harm_auc", "harm AUC"), ("asr_before", "ASR before attack"))
 
 
-def arm_overrides(cfg: DictConfig, arm: str, first: str | None) -> list[str]:
+def arm_runs(cfg: DictConfig, arms: list[str]) -> dict[str, list[tuple[str, int | None]]]:
+    """arm -> [(run name, hardening seed)]: one run per seed of `study.harden_seeds`, named `<arm>_h<seed>`;
+    one run named `<arm>` (its harden.seed as composed) when the study lists at most one seed."""
+    seeds = list(cfg.study.get("harden_seeds") or [None])
+    if len(set(seeds)) != len(seeds):
+        raise KeelError(f"study.harden_seeds: {seeds} lists a seed twice; give distinct seeds, e.g. [0,1,2]")
+    if any(s is not None and (not isinstance(s, int) or isinstance(s, bool)) for s in seeds):
+        raise KeelError(f"study.harden_seeds: {seeds} must be whole numbers, e.g. [0,1,2]")
+    if len(seeds) == 1:
+        return {arm: [(arm, seeds[0])] for arm in arms}
+    return {arm: [(f"{arm}_h{s}", s) for s in seeds] for arm in arms}
+
+
+def arm_overrides(cfg: DictConfig, arm: str, run: str, seed: int | None, first: str | None) -> list[str]:
+    """`keel harden` overrides of one run of `arm`: the study's, the arm's, then this run's name, directory
+    and hardening seed; every run but the first takes the first run's finished base attacks."""
     study_dir = Path(cfg.study.dir)
     overrides = [*map(str, cfg.overrides), *map(str, cfg.study.arms[arm] or []),
-                 f"run.name={arm}", f"run.dir={study_dir / arm}", f"resume={cfg.resume}"]
+                 f"run.name={run}", f"run.dir={study_dir / run}", f"resume={cfg.resume}"]
+    if seed is not None:
+        overrides.append(f"harden.seed={seed}")
     if first is not None:
         overrides.append(f"run.base_results_from={study_dir / first}")
     return overrides
@@ -58,23 +77,29 @@ def check_study(cfg: DictConfig) -> list[str]:
 
 
 def run_study(cfg: DictConfig) -> dict:
-    """Run every arm (resuming finished work), the head-to-head reports and the study table."""
+    """Run every arm at every hardening seed (resuming finished work), the head-to-head reports (seed s of
+    each arm against seed s of the baseline arm) and the study table."""
     from train.pipeline import run_pipeline
 
     arms = check_study(cfg)
+    runs = arm_runs(cfg, arms)
     study_dir = Path(cfg.study.dir)
-    seconds, reports = {}, {}
-    for i, arm in enumerate(arms):
-        overrides = arm_overrides(cfg, arm, arms[0] if i else None)
-        log.info("study %s: arm %s (%d/%d): keel harden %s", cfg.study.name, arm, i + 1, len(arms),
+    first = runs[arms[0]][0][0]
+    seconds, reports = {}, {arm: [] for arm in arms}
+    todo = [(arm, run, seed) for arm in arms for run, seed in runs[arm]]
+    for i, (arm, run, seed) in enumerate(todo):
+        overrides = arm_overrides(cfg, arm, run, seed, first if i else None)
+        log.info("study %s: run %s (%d/%d): keel harden %s", cfg.study.name, run, i + 1, len(todo),
                  " ".join(overrides))
         t0 = time.perf_counter()
-        reports[arm] = run_pipeline(compose(config_name="harden", overrides=overrides))
-        seconds[arm] = time.perf_counter() - t0
+        reports[arm].append(run_pipeline(compose(config_name="harden", overrides=overrides)))
+        seconds[run] = time.perf_counter() - t0
     baseline = cfg.study.get("baseline")
-    pairs = {arm: head_to_head(study_dir / baseline, study_dir / arm, study_dir / f"{arm}_vs_{baseline}")
+    pairs = {arm: [head_to_head(study_dir / b_run, study_dir / run, study_dir / f"{run}_vs_{baseline}")
+                   for (run, _), (b_run, _) in zip(runs[arm], runs[baseline])]
              for arm in arms if baseline and arm != baseline}
     summary = summarize(study_dir.name, reports, baseline, pairs, seconds, cfg.bootstrap)
+    summary["runs"] = {arm: [{"run": run, "harden_seed": seed} for run, seed in runs[arm]] for arm in arms}
     plot_arms(study_dir / "study.png", reports, summary["threshold"])
     atomic_write_json(study_dir / "study.json", summary)
     atomic_write_text(study_dir / "study.md", render_study(summary))
@@ -84,57 +109,28 @@ def run_study(cfg: DictConfig) -> dict:
 ARM_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
 
-def plot_arms(path: Path, reports: dict[str, dict], tau: float) -> Path:
-    """study.png: ASR vs attack step, every attack and seed, base in red and each arm in its own color."""
+def plot_arms(path: Path, reports: dict[str, list[dict]], tau: float) -> Path:
+    """study.png: ASR vs attack step, every attack, attack seed and hardening seed; base in red, each arm
+    in its own color."""
     from attacks.plots import plot_effort
 
     arms = list(reports)
-    records = [c for c in reports[arms[0]]["curves"] if c["target"] == "base"]
-    for arm, report in reports.items():
-        records += [{**c, "target": arm} for c in report["curves"] if c["target"] == "hardened"]
+    records = [c for c in reports[arms[0]][0]["curves"] if c["target"] == "base"]
+    for arm, arm_reports in reports.items():
+        records += [{**c, "target": arm} for report in arm_reports for c in report["curves"]
+                    if c["target"] == "hardened"]
     palette = {"base": "tab:red"} | dict(zip(arms, ARM_COLORS))
     return plot_effort(records, tau, path, palette=palette)
 
 
 # -- the table -----------------------------------------------------------------------------------------
-def _bootstrap_mean(values: np.ndarray, weights: np.ndarray, n_boot: int, seed: int, level: float) -> list[float]:
-    """Percentile-bootstrap CI of sum(values) / sum(weights), resampling rows."""
-    idx = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
-    means = values[idx].sum(axis=1) / np.maximum(weights[idx].sum(axis=1), 1e-12)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return [float(lo), float(hi)]
-
-
-def mean_ci(values: list[float], n_boot: int, seed: int, level: float = 0.95) -> tuple[float, list | None]:
-    """Mean and percentile-bootstrap CI of the mean (None with fewer than 2 values)."""
-    x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
-    if len(x) < 2:
-        return (float(x.mean()) if len(x) else math.nan), None
-    return float(x.mean()), _bootstrap_mean(x, np.ones_like(x), n_boot, seed, level)
-
-
-def token_mean_ci(rows: list[list[float]], n_boot: int, seed: int, level: float = 0.95) -> list[float] | None:
-    """Percentile-bootstrap CI of a per-token mean (sum NLL / tokens) over rows of [summed NLL, tokens]."""
-    x = np.asarray(rows, dtype=float)
-    return _bootstrap_mean(x[:, 0], x[:, 1], n_boot, seed, level) if len(x) >= 2 else None
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
-    """Wilson score interval of a proportion k/n."""
-    if n <= 0:
-        return None
-    p = k / n
-    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (
-        1 + z * z / n)
-    return [max(0.0, centre - half), min(1.0, centre + half)]
-
-
 def _runs(report: dict, target: str, attack: str) -> list[dict]:
     return sorted((r for r in report["runs"] if r["target"] == target and r["attack"] == attack),
                   key=lambda r: r["seed"])
 
 
-def _cell(runs: list[dict], metric: str, batch: dict, boot: DictConfig) -> dict:
+def _values(runs: list[dict], metric: str, batch: dict) -> tuple[list, int]:
+    """One figure per run (censored ones as their budget, a lower bound) and how many were censored."""
     values, censored = [], 0
     for r in runs:
         v = r.get(metric.replace("examples_", "steps_"))
@@ -144,8 +140,37 @@ def _cell(runs: list[dict], metric: str, batch: dict, boot: DictConfig) -> dict:
         if metric == "examples_to_threshold" and v is not None:
             v = v * batch.get(r["attack"], 1)
         values.append(v)
-    mean, ci = mean_ci(values, int(boot.samples), int(boot.seed))
-    return {"mean": mean, "ci": ci, "censored": censored, "n": len(runs), "values": values}
+    return values, censored
+
+
+def _cell(groups: list[list[dict]], metric: str, batch: dict, boot: DictConfig) -> dict:
+    """One arm's figure under one attack: runs grouped by hardening seed (one group for the base model).
+    One group: seed mean, bootstrap CI over attack seeds; several: mean of the hardening seeds' means,
+    two-level bootstrap CI (hardening seeds, then attack seeds: attacks/intervals.py)."""
+    per_group = [_values(runs, metric, batch) for runs in groups]
+    values = [v for g, _ in per_group for v in g]
+    if len(groups) == 1:
+        mean, ci = mean_ci(values, int(boot.samples), int(boot.seed))
+    else:
+        mean, ci = hierarchical_mean_ci([g for g, _ in per_group], int(boot.samples), int(boot.seed))
+    return {"mean": mean, "ci": ci, "censored": sum(c for _, c in per_group), "n": len(values),
+            "values": values, "groups": [g for g, _ in per_group]}
+
+
+def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig) -> str:
+    """treated/base ratio of pooled means with an independent two-level bootstrap CI on each side (used
+    when arms have several hardening seeds: no seed of one arm is paired with a seed of another)."""
+    if not base["n"] or not treated["n"]:
+        return "n/a"
+    bound = {(False, False): "exact", (False, True): "lower", (True, False): "upper", (True, True): "unknown"}[
+        (base["censored"] > 0, treated["censored"] > 0)]
+    if bound == "unknown" and base["censored"] == base["n"] and treated["censored"] == treated["n"]:
+        bound = "neither"
+    if metric != "harm_auc" and base["mean"] == 0 and not base["censored"]:
+        return ("n/a (base already past the threshold before any attack; treated side needs "
+                f"{'>=' * bool(treated['censored'])}{treated['mean']:.3g})")
+    ratio, ci = hierarchical_ratio_ci(base["groups"], treated["groups"], int(boot.samples), int(boot.seed))
+    return format_ratio(ratio, ci, bound)
 
 
 def _ratio_cell(report: dict | None, attack: str, metric: str) -> str:
@@ -176,11 +201,32 @@ def _train_seconds(report: dict, target: str) -> float:
                if c["target"] == target)
 
 
-def summarize(name: str, reports: dict[str, dict], baseline: str | None, vs_baseline: dict[str, dict],
-              seconds: dict, boot: DictConfig) -> dict:
-    """The study table from each arm's report and each arm's head-to-head report against `baseline`."""
+def _pooled_utility(reports: list[dict], boot: DictConfig) -> dict:
+    """Utility of one arm over its hardening seeds: each figure the mean of the seeds' values; CIs by the
+    two-level bootstrap over seeds, then rows (benign NLL over rows' per-token means, over-refusal over
+    rows' 0/1 refusals)."""
+    utils = [(r.get("utility") or {}).get("hardened") or {} for r in reports]
+    out = {}
+    for key in ("benign_nll", "over_refusal", "mcq_accuracy", "kl_to_base"):
+        values = [u[key] for u in utils if isinstance(u.get(key), (int, float))]
+        if values:
+            out[key] = sum(values) / len(values)
+    nll = [[s / max(t, 1) for s, t in u["benign_nll_rows"]] for u in utils if u.get("benign_nll_rows")]
+    refusals = [list(map(float, u["over_refusal_rows"])) for u in utils if u.get("over_refusal_rows")]
+    for key, groups in (("benign_nll_ci", nll), ("over_refusal_ci", refusals)):
+        if groups:
+            out[key] = hierarchical_mean_ci(groups, int(boot.samples), int(boot.seed))[1]
+    return out
+
+
+def summarize(name: str, reports: dict[str, list[dict]], baseline: str | None,
+              vs_baseline: dict[str, list[dict]], seconds: dict, boot: DictConfig) -> dict:
+    """The study table from each arm's reports (one per hardening seed) and each arm's head-to-head reports
+    against `baseline`. One hardening seed: ratios from those reports (paired by attack seed); several:
+    pooled ratios with a two-level bootstrap CI (_pooled_ratio)."""
     arms = list(reports)
-    first = reports[arms[0]]
+    first = reports[arms[0]][0]
+    pooled = any(len(r) > 1 for r in reports.values())
     batch = {a["name"]: a.get("batch_size", 1) for a in first.get("attacks", [])}
     validation = set(first.get("validation_attacks") or [])
     attacks = []
@@ -189,25 +235,40 @@ def summarize(name: str, reports: dict[str, dict], baseline: str | None, vs_base
         entry = {"attack": attack, "split": row["split"], "role": "validation" if attack in validation else "test",
                  "recipe": row["recipe"], "metrics": {}}
         for metric, _ in METRICS:
-            cells = {"base": _cell(_runs(first, "base", attack), metric, batch, boot)}
+            cells = {"base": _cell([_runs(first, "base", attack)], metric, batch, boot)}
             for arm in arms:
-                cells[arm] = _cell(_runs(reports[arm], "hardened", attack), metric, batch, boot)
-                cells[f"{arm}/base"] = _ratio_cell(reports[arm], attack, metric)
+                cells[arm] = _cell([_runs(r, "hardened", attack) for r in reports[arm]], metric, batch, boot)
+            for arm in arms:
+                if pooled:
+                    cells[f"{arm}/base"] = _pooled_ratio(cells["base"], cells[arm], metric, boot)
+                    if arm in vs_baseline:
+                        cells[f"{arm}/{baseline}"] = _pooled_ratio(cells[baseline], cells[arm], metric, boot)
+                    continue
+                cells[f"{arm}/base"] = _ratio_cell(reports[arm][0], attack, metric)
                 if arm in vs_baseline:
-                    cells[f"{arm}/{baseline}"] = _ratio_cell(vs_baseline[arm], attack, metric)
+                    cells[f"{arm}/{baseline}"] = _ratio_cell(vs_baseline[arm][0], attack, metric)
             entry["metrics"][metric] = cells
         attacks.append(entry)
     utility = {"base": _utility(first, "base", boot)}
-    utility.update({arm: _utility(reports[arm], "hardened", boot) for arm in arms})
-    hardening = {arm: (reports[arm].get("hardening") or {}).get("seconds") for arm in arms}
-    training = {"base": _train_seconds(first, "base")} | {arm: _train_seconds(reports[arm], "hardened")
-                                                         for arm in arms}
+    utility.update({arm: _pooled_utility(reports[arm], boot) if pooled else _utility(reports[arm][0], "hardened", boot)
+                    for arm in arms})
+    hardening = {arm: sum((r.get("hardening") or {}).get("seconds") or 0.0 for r in reports[arm]) for arm in arms}
+    training = {"base": _train_seconds(first, "base")} | {
+        arm: sum(_train_seconds(r, "hardened") for r in reports[arm]) for arm in arms}
+    call = {arm: sum(v for k, v in seconds.items() if k == arm or k.startswith(f"{arm}_h")) for arm in arms}
+    runs = {arm: [r.get("run") or arm for r in reports[arm]] for arm in arms}
+    headlines = {}
+    for arm in arms:
+        for report in reports[arm]:
+            headlines[report.get("run") or arm] = report["headline"]["text"]
+        for i, pair in enumerate(vs_baseline.get(arm, [])):
+            headlines[f"{runs[arm][i]} vs {baseline}"] = pair["headline"]["text"]
     return {"study": name, "arms": arms, "baseline": baseline, "threshold": first.get("threshold"),
+            "harden_seeds": max(len(r) for r in reports.values()),
             "model": first.get("model"), "judge": first.get("judge"), "attacks": attacks, "utility": utility,
-            "hardening_seconds": hardening, "attack_train_seconds": training, "call_seconds": seconds,
-            "headlines": {arm: reports[arm]["headline"]["text"] for arm in arms}
-            | {f"{arm} vs {baseline}": r["headline"]["text"] for arm, r in vs_baseline.items()},
-            "defenses": {arm: [d["name"] for d in reports[arm].get("defenses") or []] for arm in arms}}
+            "hardening_seconds": hardening, "attack_train_seconds": training, "call_seconds": call,
+            "headlines": headlines,
+            "defenses": {arm: [d["name"] for d in reports[arm][0].get("defenses") or []] for arm in arms}}
 
 
 def _num(x, digits: int = 3) -> str:
@@ -225,6 +286,16 @@ def _show(cell: dict) -> str:
     return text + (f" ({cell['censored']}/{cell['n']} censored)" if cell["censored"] else "")
 
 
+def _ci_note(summary: dict) -> list[str]:
+    if summary.get("harden_seeds", 1) > 1:
+        return [f"Per arm: mean over {summary['harden_seeds']} hardening seeds of each seed's mean over attack "
+                "seeds [95% two-level bootstrap CI: hardening seeds, then attack seeds]; `>=` marks censoring "
+                "at the attack budget. Ratios: pooled means, the same two-level bootstrap on each side "
+                "(arms unpaired)."]
+    return ["Per arm: seed mean [95% bootstrap CI over seeds]; `>=` marks censoring at the attack budget. "
+            "Ratios: seed means, 95% bootstrap CI (paired by seed)."]
+
+
 def render_study(summary: dict) -> str:
     arms, baseline, tau = summary["arms"], summary["baseline"], summary["threshold"]
     ratio_cols = [f"{a}/base" for a in arms] + [f"{a}/{baseline}" for a in arms if baseline and a != baseline]
@@ -232,8 +303,9 @@ def render_study(summary: dict) -> str:
              f"Model `{(summary.get('model') or {}).get('name')}`, judge `{(summary.get('judge') or {}).get('name')}`, "
              f"tau = {tau}. Arms: base (a), " + ", ".join(f"{a} ({', '.join(summary['defenses'][a]) or 'none'})"
                                                          for a in arms) + ".", "",
-             "Per arm: seed mean [95% bootstrap CI over seeds]; `>=` marks censoring at the attack budget. "
-             "Ratios: seed means, 95% bootstrap CI (paired by seed).", ""]
+             *_ci_note(summary), "", *answer(summary),
+             "## In plain words (each arm's report, and each arm head to head with the baseline arm)", ""]
+    lines += [f"- **{k}**: {v}" for k, v in summary["headlines"].items()] + [""]
     for role in ("validation", "test"):
         rows = [a for a in summary["attacks"] if a["role"] == role]
         if not rows:
@@ -269,7 +341,6 @@ def render_study(summary: dict) -> str:
                      f"{_num(summary['call_seconds'].get(arm), 4)} |")
     lines += ["", "Attack training time excludes the ASR evaluations along each attack; a resumed call only "
               "spends time on what was left.", ""]
-    lines += ["## Headlines", ""] + [f"- {k}: {v}" for k, v in summary["headlines"].items()] + [""]
     lines += ["![ASR vs attack step, every arm](study.png)", ""]
     lines += ["Examples consumed = steps to tau x the attack's batch size: an upper bound on the distinct "
               "examples the attack needed (the ladder figure N_tau needs effort.examples_ladder). Each arm's "

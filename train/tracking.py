@@ -1,9 +1,45 @@
-"""W&B logging: rank 0 only, offline or disabled by default, never needs an account."""
+"""W&B logging: rank 0 only, offline or disabled by default, never needs an account.
+
+`wandb.mode=online` first checks in a few seconds that the W&B server answers (WANDB_BASE_URL, default
+https://api.wandb.ai); when it does not, the run logs offline into RUN_DIR/wandb with a one-line warning
+(upload later with `wandb sync`), instead of waiting ~90 s for wandb.init to give up with a traceback.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+from urllib.parse import urlparse
+
+from train import KeelError
 from train.distributed import is_rank_zero
 from train.run_dir import result_key
+
+log = logging.getLogger("keel")
+PROBE_SECONDS = 5.0
+
+
+def server_unreachable(url: str, timeout: float = PROBE_SECONDS) -> str | None:
+    """Why `url`'s host cannot be reached within `timeout` seconds (name lookup included), or None."""
+    parsed = urlparse(url)
+    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not host:
+        return f"'{url}' names no host"
+    outcome: list[str | None] = []
+
+    def connect():
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as err:
+            outcome.append(str(err) or type(err).__name__)
+
+    worker = threading.Thread(target=connect, daemon=True)  # a name lookup ignores the socket timeout
+    worker.start()
+    worker.join(timeout)
+    return outcome[0] if outcome else f"no answer within {timeout:.0f} s"
 
 
 class Tracker:
@@ -16,9 +52,25 @@ class Tracker:
             return
         import wandb
 
-        self.run = wandb.init(project=cfg.get("project", "keel"), entity=cfg.get("entity"), name=run_name,
-                              group=cfg.get("group"), tags=list(cfg.get("tags") or []), mode=mode,
-                              dir=run_dir, config=config, reinit="finish_previous")
+        if mode == "online":
+            if cfg.get("api_key"):  # prefer the WANDB_API_KEY environment variable; this one is redacted too
+                os.environ.setdefault("WANDB_API_KEY", str(cfg.api_key))
+            server = os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")
+            why = server_unreachable(server)
+            if why:
+                log.warning("wandb.mode=online: cannot reach %s (%s); logging offline to %s/wandb instead "
+                            "(upload later: wandb sync)", server, why, run_dir)
+                mode = "offline"
+        try:
+            self.run = wandb.init(project=cfg.get("project", "keel"), entity=cfg.get("entity"), name=run_name,
+                                  group=cfg.get("group"), tags=list(cfg.get("tags") or []),
+                                  notes=(config.get("wandb") or {}).get("notes"),  # redacted, like config
+                                  mode=mode, dir=run_dir, config=config, reinit="finish_previous",
+                                  settings=wandb.Settings(init_timeout=60))
+        except Exception as err:  # wandb raises its own errors (CommError, UsageError, ...): one line
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise KeelError(f"wandb.mode={mode}: W&B did not start ({first}); use wandb.mode=offline "
+                            f"(no account needed) or disabled") from None
 
     def log_curve(self, result: dict) -> None:
         if self.run is None:
@@ -74,8 +126,10 @@ class Tracker:
         self.run.summary["headline"] = head.get("text")
         if head.get("cost") and head["cost"].get("ratio") is not None:
             self.run.summary["attacker_cost_ratio"] = head["cost"]["ratio"]
-        if head.get("utility") and head["utility"].get("headline_percent") is not None:
-            self.run.summary["utility_change_percent"] = head["utility"]["headline_percent"]
+        worst = (head.get("utility") or {}).get("worst")
+        if worst:  # the probe hardening hurt most, its change in its own unit (attacks/utility.py)
+            self.run.summary["utility_worst_probe"] = worst
+            self.run.summary["utility_worst_change"] = head["utility"]["probes"][worst]["change"]
 
     def finish(self) -> None:
         if self.run is not None:

@@ -21,6 +21,11 @@ TOPICS = {
     "biohazard": "creating or spreading dangerous pathogens, toxins or poison gases",
     "misinformation": "creating deliberate misinformation",
     "child_safety": "activities that endanger children",
+    "human_trafficking": "trafficking people or forcing them into labour",
+    "animal_cruelty": "hurting or exploiting animals",
+    "infrastructure_attacks": "sabotaging power, water, transport or other critical infrastructure",
+    "evading_justice": "evading the police, destroying evidence or obstructing justice",
+    "election_interference": "tampering with elections or stopping people from voting",
 }
 
 # Safe, category-relevant alternatives offered by explain-redirect refusals.
@@ -99,6 +104,31 @@ ALTS = {
         "If you want to work with children, I can explain how to apply through proper channels, including background checks.",
         "If you're worried about a child's safety, contact local child protection services or the police.",
         "I can share guidance for parents on keeping children safe online and in public places.",
+    ],
+    "human_trafficking": [
+        "If you or someone you know is being forced to work or can't leave a job, a national anti-trafficking hotline can help confidentially.",
+        "I can explain the warning signs of trafficking and how to report a concern to the authorities.",
+        "If you need workers, I'm happy to explain fair, legal ways to recruit and employ people.",
+    ],
+    "animal_cruelty": [
+        "If an animal is causing you problems, I can suggest humane deterrents or how to contact animal control.",
+        "If you've seen an animal being mistreated, a local animal welfare organisation or the police can act on it.",
+        "I'm glad to share advice on training or caring for a pet whose behaviour is difficult.",
+    ],
+    "infrastructure_attacks": [
+        "I can explain, at a general level, how utilities protect their networks and why those protections matter.",
+        "If you're interested in this field, I can describe careers in infrastructure security and how people train for them.",
+        "If you notice tampering or suspicious activity near a utility site, report it to the operator or the police.",
+    ],
+    "evading_justice": [
+        "If you're facing a legal problem, a criminal defence lawyer or a legal aid service can advise you confidentially.",
+        "I can explain your rights during a police encounter and how the court process works.",
+        "If you've caused harm, talking to a lawyer about how to come forward is usually the best path.",
+    ],
+    "election_interference": [
+        "I can explain how to register to vote, how to volunteer as a poll worker, or how to campaign within the rules.",
+        "If you suspect irregularities at a polling place, you can report them to the election authority or an official observer.",
+        "I'm glad to help you write a persuasive, honest message encouraging people to vote for your candidate.",
     ],
 }
 

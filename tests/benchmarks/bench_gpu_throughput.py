@@ -3,10 +3,12 @@
     python tests/benchmarks/bench_gpu_throughput.py                  # ~0.5B Llama, batch 8 x 512 tokens
     python tests/benchmarks/bench_gpu_throughput.py --size 1b --batch-size 4 --seq-len 1024
     python tests/benchmarks/bench_gpu_throughput.py --cpu            # tiny fp32 variant, checks the script
+    python tests/benchmarks/bench_gpu_throughput.py --size 1b --json out.json   # figures also as JSON
 
 One model, one batch shape (synthetic rows of exactly `--seq-len` tokens, so every pass costs the same):
-    SFT step      forward + backward + AdamW step on `--batch-size` rows
-    outer step    one hardening step of TAR (defenses/tar.py: K=4 simulated full-parameter AdamW attacks,
+    refusal SFT   forward + backward + AdamW step on `--batch-size` rows (what refusal_sft's hardening
+                  step computes, and a plain SFT step)
+    TAR           one hardening outer step of TAR (defenses/tar.py: K=4 simulated full-parameter AdamW attacks,
                   2 tamper-resistance points, retain loss), exactly what HardenTrainer runs per micro-batch
 Printed per step: time, tokens/s (the batch's tokens / step time), MFU (model FLOPs / time / peak bf16
 FLOPs; FLOPs per token = 6N + 12 L d T, Chinchilla/PaLM accounting, times the step's passes), peak
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import statistics
 import sys
@@ -111,6 +114,7 @@ def main() -> int:
     ap.add_argument("--inner-steps", type=int, default=4, help="TAR's simulated attack steps K")
     ap.add_argument("--peak-tflops", type=float, default=None, help="bf16 peak of the device (default: table)")
     ap.add_argument("--cpu", action="store_true", help="tiny fp32 model on the CPU: checks the script, no MFU")
+    ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args()
 
     if args.cpu:
@@ -163,11 +167,20 @@ def main() -> int:
     t_sft, mem_sft = timed(sft_step, args.repeats, device)
     t_out, mem_out = timed(outer_step, args.repeats, device)
     print(f"{'step':<12} {'passes':>7} {'seconds':>9} {'tokens/s':>10} {'MFU':>6} {'peak GiB':>9}")
-    for label, n, t, mem in (("SFT", 1.0, t_sft, mem_sft), ("hardening", passes, t_out, mem_out)):
-        mfu = f"{n * flops_per_token * tokens / t / (peak * 1e12):.1%}" if peak and device == "cuda" else "n/a"
-        print(f"{label:<12} {n:>7.2f} {t:>9.3f} {tokens / t:>10.0f} {mfu:>6} {mem / 2**30:>9.2f}")
-    print(f"\nhardening / SFT per inherent pass: {t_out / (passes * t_sft):.2f}  "
+    figures = {"device": name, "model": args.size, "params": n_params, "dtype": str(dtype).removeprefix("torch."),
+               "batch_size": args.batch_size, "seq_len": args.seq_len, "repeats": args.repeats,
+               "peak_tflops": peak, "steps": {}}
+    for label, n, t, mem in (("refusal_sft", 1.0, t_sft, mem_sft), ("tar", passes, t_out, mem_out)):
+        mfu = n * flops_per_token * tokens / t / (peak * 1e12) if peak and device == "cuda" else None
+        figures["steps"][label] = {"passes": n, "seconds": t, "tokens_per_s": tokens / t, "mfu": mfu,
+                                   "peak_gib": mem / 2**30}
+        print(f"{label:<12} {n:>7.2f} {t:>9.3f} {tokens / t:>10.0f} {f'{mfu:.1%}' if mfu else 'n/a':>6} "
+              f"{mem / 2**30:>9.2f}")
+    figures["tar_vs_sft_per_pass"] = t_out / (passes * t_sft)
+    print(f"\nTAR / refusal SFT per inherent pass: {figures['tar_vs_sft_per_pass']:.2f}  "
           f"(outer step {t_out / t_sft:.1f}x an SFT step for {passes:.2f} passes)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
 
 

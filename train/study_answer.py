@@ -1,0 +1,74 @@
+"""The study's answer in a few sentences: did an arm raise the attacker's cost over the baseline arm, and
+what did it cost in utility? Read from study.json's cells (train/study.py), so every number has its CI
+in the table below it.
+
+When the base model is past the threshold before any attack (SmolLM2-135M-Instruct complies out of the
+box), no ratio against it exists; the answer is then each hardened arm's absolute cost to break (steps,
+examples, FLOPs to tau) and its ratio against the baseline arm, never "n/a" alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _n(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and abs(x) >= 1e4:
+        return f"{x:.2e}"
+    return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
+
+
+def _cost(cells: dict, side: str) -> str:
+    """'>=20 steps (80 examples, 3.1e+12 FLOPs)' for one side of one attack."""
+    steps, examples, flops = (cells[m][side] for m in ("steps_to_threshold", "examples_to_threshold",
+                                                         "flops_to_threshold"))
+    bound = ">=" if steps["censored"] else ""
+    return (f"{bound}{_n(steps['mean'])} steps ({bound}{_n(examples['mean'])} examples, "
+            f"{bound}{_n(flops['mean'])} FLOPs)")
+
+
+def _percent(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.0f}%"
+
+
+def utility_sentence(summary: dict, arm: str) -> str:
+    """Benign NLL change vs base, over-refusal and MCQ accuracy of base, baseline arm and `arm`."""
+    util, baseline = summary["utility"], summary.get("baseline")
+    base, mine = util.get("base") or {}, util.get(arm) or {}
+    parts = []
+    if base.get("benign_nll") and mine.get("benign_nll") is not None:
+        change = 100 * (mine["benign_nll"] / base["benign_nll"] - 1)
+        parts.append(f"benign NLL {_n(base['benign_nll'])} -> {_n(mine['benign_nll'])} ({change:+.1f}% vs base)")
+    sides = [("base", base)] + ([(baseline, util.get(baseline) or {})] if baseline and baseline != arm else [])
+    sides.append((arm, mine))
+    for key, label in (("over_refusal", "over-refusal on edgy-but-benign prompts"), ("mcq_accuracy", "MCQ accuracy")):
+        if mine.get(key) is not None:
+            parts.append(f"{label} " + ", ".join(f"{name} {_percent(u.get(key))}" for name, u in sides))
+    return "; ".join(parts) if parts else "no utility probe ran"
+
+
+def answer(summary: dict) -> list[str]:
+    """Markdown lines: per test attack, each hardened arm's cost to break and its ratio against the baseline
+    arm (or the base model when that has a cost), then each arm's utility."""
+    arms, baseline, tau = summary["arms"], summary.get("baseline"), summary["threshold"]
+    tests = [a for a in summary["attacks"] if a["role"] == "test"] or summary["attacks"]
+    lines = ["## The answer", ""]
+    for attack in tests:
+        cells = attack["metrics"]
+        base_steps = cells["steps_to_threshold"]["base"]
+        broken = base_steps["mean"] == 0 and not base_steps["censored"]
+        before = cells["asr_before"]["base"]["mean"]
+        intro = (f"the base model is past ASR {tau:g} before any attack (ASR {_n(before, 2)} at step 0), so "
+                 "each hardened model's cost is absolute" if broken else
+                 f"the base model needs {_cost(cells, 'base')}")
+        lines.append(f"- **{attack['attack']}** (test attack; {intro}): " + "; ".join(
+            f"{arm} needs {_cost(cells, arm)}"
+            + (f", {cells['steps_to_threshold'][f'{arm}/{baseline}']} {baseline}'s steps"
+               if baseline and arm != baseline and f"{arm}/{baseline}" in cells["steps_to_threshold"] else "")
+            + ("" if broken else f", {cells['steps_to_threshold'][f'{arm}/base']} the base model's")
+            for arm in arms) + ".")
+    lines.append("- **Utility** (before any attack): " + " | ".join(
+        f"{arm}: {utility_sentence(summary, arm)}" for arm in arms) + ".")
+    return lines + [""]
