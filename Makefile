@@ -1,5 +1,5 @@
 # keel: two commands on a fresh machine.
-#   make demo   harden SmolLM2-135M-Instruct (embedded), attack base and hardened, write the report
+#   make demo   harden SmolLM2-135M-Instruct (embedded) with refusal SFT and with keel's techniques, attack all three, answer in runs/demo/study.md
 #   make test   the fast CPU test suite on tiny random models
 PYTHON ?= python3
 VENV   ?= .venv
@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/keel harden
+	$(BIN)/keel study study=demo
 
+# Two workers (pytest-xdist), each test file on one of them: the 2-core CI machine runs the suite in
+# about 5 min instead of 10 (session fixtures are built once per worker).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check train defenses attacks tests
