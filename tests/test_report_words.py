@@ -15,7 +15,7 @@ from attacks.report import build_report, write_report
 from attacks.report_md import render_markdown
 from tests.report_fakes import META, result, utility_side
 
-DEMO = Path(__file__).resolve().parent.parent / "docs" / "demo" / "report.json"
+DEMO = Path(__file__).resolve().parent / "fixtures" / "report_2026-11_demo.json"  # keel 2026-11's demo report
 
 
 def pair(base_ks, treated_ks, **kw) -> list[dict]:

@@ -166,10 +166,12 @@ HELP: dict[str, CommandHelp] = {
             ("study=", "the study (a config in conf/study/)"),
             ("study.dir", "where every arm's run and study.md go"),
             ("study.baseline", "the arm every other arm is compared with"),
+            ("study.harden_seeds", "hardening seeds: one run per arm and seed, CIs over both (null = one)"),
             ("overrides", "keel harden overrides every arm gets, e.g. \"overrides=['budget.seeds=[0]']\""),
             ("resume", "auto, true, false or force (train/resume.py)"),
         ),
-        examples=("keel study", "keel study \"overrides=['budget.seeds=[0]']\""),
+        examples=("keel study", "keel study study=demo                  # what make demo runs",
+                  "keel study study.harden_seeds=[0,1,2]", "keel study \"overrides=['budget.seeds=[0]']\""),
         config="study",
     ),
 }
