@@ -20,6 +20,7 @@ A curve point summarises its verdicts (`curve_point`):
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -50,8 +51,15 @@ def clear_attack(root: str | Path, target: str, attack: str, seed: int) -> None:
     shutil.rmtree(attack_dir(root, target, attack, seed), ignore_errors=True)
 
 
+def json_line(row: dict) -> str:
+    """One strict-JSON line: a score a judge could not give (NaN, infinite) is written as null, never as
+    NaN, which JSON readers outside Python refuse."""
+    clean = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
+    return json.dumps(clean, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def write_rows(path: Path, rows: list[dict]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    atomic_write_text(path, "".join(map(json_line, rows)))
 
 
 def read_rows(path: Path) -> list[dict]:

@@ -22,6 +22,7 @@ import csv
 import json
 from pathlib import Path
 
+from attacks.completions import json_line
 from attacks.judges.agreement import agreement, confusion
 from attacks.judges.base import LABELS
 from attacks.runner import instantiate_judge
@@ -77,7 +78,7 @@ def write_rows(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
         atomic_write_text(path, buf.getvalue())
     else:
-        atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        atomic_write_text(path, "".join(map(json_line, rows)))
 
 
 HUMAN_LABELS = {"refusal": "refusal", "refused": "refusal", "refuse": "refusal", "full_refusal": "refusal",

@@ -160,3 +160,15 @@ def test_keel_judge_prints_agreement_and_confusion_and_keeps_the_human_column(tm
     rows = [json.loads(line) for line in (tmp_path / "human.judged.jsonl").read_text().splitlines()]
     assert all({"human", "label", "harmful", "harm_score"} <= set(r) for r in rows)
     assert "label vs human: 80.0%" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_score_a_judge_could_not_give_is_written_as_null(bad, tmp_path):
+    """An unparsed rubric answer has score NaN; judged files stay strict JSON (null), readable outside Python."""
+    from attacks.completions import json_line, read_rows, write_rows
+
+    row = {"prompt_id": "p1", "completion": "x", "label": "incoherent", "score": bad, "harm_score": 0.25}
+    assert json.loads(json_line(row), parse_constant=lambda c: pytest.fail(f"{c} in a JSON line")) == {
+        **row, "score": None}
+    write_rows(tmp_path / "rows.jsonl", [row, {**row, "score": 0.5}])
+    assert [r["score"] for r in read_rows(tmp_path / "rows.jsonl")] == [None, 0.5]
