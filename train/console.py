@@ -26,6 +26,7 @@ KNOWN_NOISE = (
     (UserWarning, r".*'pin_memory' argument is set as true but no accelerator", "CPU run: nothing to pin"),
     (FutureWarning, r"`gradient_checkpointing` is deprecated", "transformers 5 renamed the option"),
     (FutureWarning, r"`gradient_checkpointing_kwargs` is deprecated", "transformers 5 renamed the option"),
+    (FutureWarning, r"`past_key_values` is deprecated", "TRL 1.16 still passes the cache by its old name"),
 )
 
 
