@@ -251,3 +251,18 @@ def test_study_answers_with_absolute_costs_when_the_base_is_broken_before_any_at
     assert "stack needs" in line and steps["stack/sft"] in line
     utility = next(x for x in answer(summary) if x.startswith("- **Utility**"))
     assert "over-refusal on edgy-but-benign prompts base" in utility and "benign NLL" in utility
+
+
+def test_a_forced_resume_with_more_seeds_attacks_the_base_once(tiny_study, tmp_path):
+    """resume=force with another seed list: the first arm redoes its base attacks under the new options and
+    the later arm takes those, instead of attacking the base again (its own copy of the old ones is stale)."""
+    study = tmp_path / "s"
+    shutil.copytree(tiny_study, study)
+    args = [a.replace("'budget.seeds=[0,1]'", "'budget.seeds=[0,1,2]'") for a in STUDY_ARGS]
+    assert main(["study", *args, f"study.dir={study}", "resume=force"]) == 0
+    first = [r for r in read_jsonl(study / "sft" / "results.jsonl") if r["target"] == "base"]
+    later = [r for r in read_jsonl(study / "stack" / "results.jsonl") if r["target"] == "base"]
+    assert len({(r["attack"], r["seed"]) for r in first}) == 6
+    newest = {(r["attack"], r["seed"]): r for r in later}  # results.jsonl is append-only: the last line counts
+    assert len(newest) == 6 and all(r["extra"].get("taken_from") == str(study / "sft") for r in newest.values())
+    assert all("taken_from" in r["extra"] for r in later)  # the stack run never attacked the base itself

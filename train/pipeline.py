@@ -290,7 +290,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         taken = base_records_from(source, config, fingerprint) if source else []
         for key, record in keep_same_weights({result_key(r["target"], r["attack"], r["seed"]): r for r in taken},
                                              weights).items():
-            if key not in done:
+            if key not in done or done[key].get("config") != record.get("config"):  # or the source redid it
                 if lead:
                     copy_completions(Path(source), run.root, record)
                     run.add_result(record)
