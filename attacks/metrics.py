@@ -190,6 +190,16 @@ def bootstrap_ratio_ci(base: np.ndarray, treated: np.ndarray, paired: bool, n_bo
     return float(lo), float(hi)
 
 
+def ratio_bound(base_censored: int, n_base: int, treated_censored: int, n_treated: int) -> str:
+    """What a ratio of means with censored values is: `exact`, a `lower` bound (treated censored), an
+    `upper` bound (base censored), `unknown` (both), or `neither` (no run of either side reached tau)."""
+    bound = {(False, False): "exact", (False, True): "lower", (True, False): "upper", (True, True): "unknown"}[
+        (base_censored > 0, treated_censored > 0)]
+    if bound == "unknown" and base_censored == n_base and treated_censored == n_treated:
+        return "neither"  # neither side ever reached tau: no ratio can be read from this budget
+    return bound
+
+
 def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
                   treated_seeds: list | None = None, n_boot: int = 2000, seed: int = 0,
                   cost: bool = True) -> dict:
@@ -205,10 +215,7 @@ def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
     if not len(b) or not len(t):
         return {"ratio": None, "ci": None, "bound": "none", "display": "n/a", "n_base": len(b),
                 "n_treated": len(t)}
-    bound = {(False, False): "exact", (False, True): "lower", (True, False): "upper", (True, True): "unknown"}[
-        (b_cens > 0, t_cens > 0)]
-    if bound == "unknown" and b_cens == len(b) and t_cens == len(t):
-        bound = "neither"  # neither side ever reached tau: no ratio can be read from this budget
+    bound = ratio_bound(b_cens, len(b), t_cens, len(t))
     if cost and float(b.mean()) == 0.0 and not b_cens:
         # The baseline was past tau before any attack: it cost the attacker nothing, so no multiple of
         # its cost exists. Report the treated side's own cost instead of a meaningless x-infinity.

@@ -42,6 +42,19 @@ def keel_killed_at(point: str, run: Path, args: list[str] = RESUME_ARGS) -> None
     assert not status.exists() or json.loads(status.read_text())["status"] == "running", "a kill leaves `running`"
 
 
+NOT_ATOMIC = {"results.jsonl", "hydra", "checkpoint", "trainer"}  # appended, Hydra's, or written by a trainer
+
+
+def assert_written_atomically(run: Path, written) -> None:
+    """Every file of a run dir (and every stored completion) passed through the atomic writer."""
+    for path in run.iterdir():
+        if path.name == "completions":  # a folder of stored completions: every file in it written whole
+            stored = [p for p in path.rglob("*") if p.is_file()]
+            assert stored and all(p.name in written for p in stored), "a stored completion was not written atomically"
+            continue
+        assert path.name in NOT_ATOMIC or path.name in written, f"{path.name} was not written atomically"
+
+
 def run_in_process(run: Path, args: list[str] = RESUME_ARGS) -> dict:
     return run_pipeline(compose_config("harden", [*args, f"run.dir={run}"]))
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 
 from tests.conftest import warm_forkserver
-from tests.test_resume import assert_same_run, keel_killed_at, run_in_process
+from tests.test_resume import assert_same_run, assert_written_atomically, keel_killed_at, run_in_process
 from train.run_dir import read_jsonl
 
 # Written in place on purpose: the append-only results (torn lines are cut), Hydra's own log, and the
 # trainer/checkpoint folders (HF writes them; keel uses completion markers and .partial + rename).
-NOT_ATOMIC = {"results.jsonl", "hydra", "checkpoint", "trainer"}
 
 
 def keys(run) -> list[str]:
@@ -24,12 +23,7 @@ def keys(run) -> list[str]:
 def test_killed_attacks_and_report_resume_to_the_same_report(tmp_path, resume_reference):
     warm = warm_forkserver()
     reference, written = resume_reference  # the files its writes passed through the atomic writer
-    for path in reference.iterdir():
-        if path.name == "completions":  # a folder of stored completions: every file in it written whole
-            stored = [p for p in path.rglob("*") if p.is_file()]
-            assert stored and all(p.name in written for p in stored), "a stored completion was not written atomically"
-            continue
-        assert path.name in NOT_ATOMIC or path.name in written, f"{path.name} was not written atomically"
+    assert_written_atomically(reference, written)
     warm.join()
 
     run = tmp_path / "killed"

@@ -26,12 +26,18 @@ from pathlib import Path
 import pytest
 
 import train.run_dir
-from tests.test_resume import RESUME_ARGS, assert_same_run, keel_killed_at, run_in_process, warm_forkserver
+from tests.test_resume import (
+    RESUME_ARGS,
+    assert_same_run,
+    assert_written_atomically,
+    keel_killed_at,
+    run_in_process,
+    warm_forkserver,
+)
 from train.cli import main
 
 ARGS = [*RESUME_ARGS, "harden.schedule=constant"]
 # Written in place on purpose (see tests/test_resume_attacks.py), or by libraries into their own folders.
-NOT_ATOMIC = {"results.jsonl", "hydra", "checkpoint", "trainer"}
 # The window after hardening finished and before the checkpoint is complete, and its end.
 FINAL_SAVE = ["write:hardening.json", "write:manifest.sha256", "checkpoint_saved"]
 
@@ -54,12 +60,7 @@ def reference(tmp_path_factory) -> tuple[Path, Counter]:
 def test_the_recorded_points_cover_every_write(reference):
     run, points = reference
     written = {p.removeprefix("write:") for p in points if p.startswith("write:")}
-    for path in run.iterdir():
-        if path.name == "completions":  # a folder of stored completions: every file in it written whole
-            stored = [p for p in path.rglob("*") if p.is_file()]
-            assert stored and all(p.name in written for p in stored), "a stored completion was not written atomically"
-            continue
-        assert path.name in NOT_ATOMIC or path.name in written, f"{path.name} was not written atomically"
+    assert_written_atomically(run, written)
     assert set(FINAL_SAVE) <= set(points) and "append:results.jsonl" in points
     assert points["harden_step"] == 4 and points["harden_save"] == 2
 

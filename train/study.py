@@ -27,7 +27,7 @@ from hydra import compose
 from omegaconf import DictConfig
 
 from attacks.intervals import hierarchical_mean_ci, hierarchical_ratio_ci, mean_ci, token_mean_ci, wilson
-from attacks.metrics import format_ratio
+from attacks.metrics import format_ratio, ratio_bound
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
@@ -162,10 +162,7 @@ def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig) -> s
     when arms have several hardening seeds: no seed of one arm is paired with a seed of another)."""
     if not base["n"] or not treated["n"]:
         return "n/a"
-    bound = {(False, False): "exact", (False, True): "lower", (True, False): "upper", (True, True): "unknown"}[
-        (base["censored"] > 0, treated["censored"] > 0)]
-    if bound == "unknown" and base["censored"] == base["n"] and treated["censored"] == treated["n"]:
-        bound = "neither"
+    bound = ratio_bound(base["censored"], base["n"], treated["censored"], treated["n"])
     if metric != "harm_auc" and base["mean"] == 0 and not base["censored"]:
         return ("n/a (base already past the threshold before any attack; treated side needs "
                 f"{'>=' * bool(treated['censored'])}{treated['mean']:.3g})")
