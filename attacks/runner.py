@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from attacks import completions as store
 from attacks.evaluator import EvalConfig, Evaluator
 from attacks.grid import reference_model
 from attacks.hygiene import deduplicate, training_sets
@@ -108,15 +110,20 @@ def _load(path, check, weights: dict | None) -> dict:
 
 
 def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name: str | None,
-                  weights: dict | None = None) -> dict:
+                  weights: dict | None = None, shared_from: str | Path | None = None) -> dict:
     """Utility probes of each target before any attack; KL is taken against `targets[base_name]`.
-    `weights`: target -> sha256 of its weights (figures measured on other weights are redone)."""
+    `weights`: target -> sha256 of its weights (figures measured on other weights are redone).
+    `shared_from`: the run whose base attacks this run took (run.base_results_from, already checked to
+    share model, data, judge and evaluation); its base probes are taken too when measured on the same
+    weights, instead of probing the same base model again."""
     ucfg = _plain(cfg.get("utility"))
     if not ucfg.get("enabled", True):
         return {}
     path = run.root / "utility.json"
     done = _load(path, check_utility, weights)
     base = targets.get(base_name) if base_name else None
+    if shared_from is not None and base_name in targets and base_name not in done:
+        _take_base_utility(Path(shared_from), run.root, base_name, (weights or {}).get(base_name), done)
     todo = [name for name in targets if name not in done]
     for name in phase_bar(todo, "utility probes", unit="model"):
         log.info("utility probes on %s", name)
@@ -125,6 +132,19 @@ def probe_utility(cfg, run, targets: dict, tokenizer, data, evaluator, base_name
         if is_rank_zero():  # every rank computes the same figures; one writes them
             atomic_write_json(path, done)
     return {k: v for k, v in done.items() if k in targets}
+
+
+def _take_base_utility(source: Path, root: Path, base_name: str, sha: str | None, done: dict) -> None:
+    """Copy `base_name`'s probes (and their stored completions) from `source` into `done` when `source`
+    measured them on the weights `sha`."""
+    theirs = read_json(source / "utility.json", check_utility, default={})
+    if base_name not in theirs or (theirs.get("_weights") or {}).get(base_name) not in (None, sha):
+        return
+    done[base_name] = theirs[base_name]
+    log.info("taking the utility probes of %s from %s", base_name, source)
+    if is_rank_zero():  # the stored probe completions, for keel rejudge (each file written atomically)
+        for path in store.utility_path(source, base_name).parent.glob("*.jsonl"):
+            store.write_rows(store.utility_path(root, base_name, path.stem), store.read_rows(path))
 
 
 def run_search(cfg, run, space: AttackSpace, targets: dict, tokenizer, data, evaluator,

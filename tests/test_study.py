@@ -266,3 +266,31 @@ def test_a_forced_resume_with_more_seeds_attacks_the_base_once(tiny_study, tmp_p
     newest = {(r["attack"], r["seed"]): r for r in later}  # results.jsonl is append-only: the last line counts
     assert len(newest) == 6 and all(r["extra"].get("taken_from") == str(study / "sft") for r in newest.values())
     assert all("taken_from" in r["extra"] for r in later)  # the stack run never attacked the base itself
+
+
+@pytest.mark.parametrize("their_sha, taken", [("abc", True), (None, True), ("other", False)])
+def test_later_runs_take_the_base_utility_probes_of_the_first(their_sha, taken, tmp_path, monkeypatch):
+    """A run that takes its base attacks from another run takes that run's base utility probes (and their
+    stored completions) too, unless they were measured on other weights; its own targets are probed."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from omegaconf import OmegaConf
+
+    import attacks.runner as runner
+    from attacks import completions as store
+    from train.run_dir import atomic_write_json
+
+    source, root = tmp_path / "first", tmp_path / "later"
+    root.mkdir()
+    atomic_write_json(source / "utility.json", {"base": {"over_refusal": 0.25}, "_weights": {"base": their_sha}})
+    store.write_rows(store.utility_path(source, "base"), [{"prompt_id": "e1", "label": "refusal", "score": 0.9}])
+    probed = []
+    monkeypatch.setattr(runner, "utility_probes", lambda model, *a, **k: probed.append(model) or {"over_refusal": 0.5})
+    cfg = OmegaConf.create({"utility": {"enabled": True}})
+    evaluator = SimpleNamespace(recording=lambda *a: contextlib.nullcontext())
+    out = runner.probe_utility(cfg, SimpleNamespace(root=root), {"base": "B", "hardened": "H"}, None, None, evaluator,
+                               "base", weights={"base": "abc", "hardened": "def"}, shared_from=source)
+    assert probed == (["H"] if taken else ["B", "H"])
+    assert out["base"] == ({"over_refusal": 0.25} if taken else {"over_refusal": 0.5})
+    assert store.utility_path(root, "base").is_file() == taken

@@ -298,7 +298,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         results = run_grid(attacks, targets, tokenizer, data, evaluator, done=done, store=store,
                            ladder=list(cfg.effort.get("examples_ladder") or []), run_dir=run.root)
         utility = runner.probe_utility(cfg, run, targets, tokenizer, data, evaluator, base_name="base",
-                                       weights=weights)
+                                       weights=weights, shared_from=source)
         search = runner.run_search(cfg, run, space, targets, tokenizer, data, evaluator, ds,  # off by default
                                    weights=weights)
         meta = {
