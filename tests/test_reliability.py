@@ -41,7 +41,7 @@ def test_ctrl_c_in_a_real_keel_process_prints_one_line_and_exits_130(tmp_path):
     run = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "train.cli", "harden", "preset=ci", "model=tiny-random",
-                             "harden.steps=100000", "harden.save_steps=0", f"run.dir={run}"], cwd=REPO, env=env,
+                             "harden.steps=400", "harden.save_steps=0", f"run.dir={run}"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 240
     while time.time() < deadline and not (run / "status.json").exists() and proc.poll() is None:
