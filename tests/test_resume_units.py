@@ -201,3 +201,22 @@ def test_kill_point_fires_on_the_nth_hit(monkeypatch):
     assert kills == []
     kill_point("unit_point")
     assert kills == [signal.SIGKILL]
+
+
+@pytest.mark.parametrize("target, point, expected", [
+    ("unit_point@2:INT", "unit_point", signal.SIGINT),
+    ("unit_point@2:TERM", "unit_point", signal.SIGTERM),
+    ("unit_point@2:KILL", "unit_point", signal.SIGKILL),
+    ("write:status.json@2", "write:status.json", signal.SIGKILL),  # a colon in the point's own name
+    ("write:status.json@2:INT", "write:status.json", signal.SIGINT),
+    ("append:results.jsonl@2", "append:results.jsonl", signal.SIGKILL),
+])
+def test_kill_point_sends_the_named_signal(monkeypatch, target, point, expected):
+    kills = []
+    monkeypatch.setattr(train.run_dir.os, "kill", lambda pid, sig: kills.append(sig))
+    monkeypatch.setenv("KEEL_TEST_KILL_AT", target)
+    monkeypatch.setattr(train.run_dir, "_kill_hits", train.run_dir.Counter())
+    kill_point(point)
+    assert kills == []
+    kill_point(point)
+    assert kills == [expected]

@@ -15,7 +15,8 @@
 
 KEEL_TEST_KILL_AT=<point>[@<n>] makes the process SIGKILL itself the n-th time it reaches <point>
 (tests/test_resume.py): `write:<file name>` (after the temp file, before the rename), `append:<file name>`
-(half a line written), and the points named by the pipeline (`harden_step`, `harden_save`, ...).
+(half a line written), and the points named by the pipeline (`harden_step`, `harden_save`, ...); a
+`:INT` or `:TERM` suffix sends Ctrl-C or SIGTERM there instead (tests/test_reliability.py).
 Every state file is read through train/state.py, which checks it (`keel doctor RUN_DIR` lists problems).
 """
 
@@ -50,14 +51,17 @@ TERMINATED = "Terminated: SIGTERM received; run the same command again to resume
 # but not max_new_tokens or pad_token_id (whose values runs must record to be compared and resumed).
 SECRET_WORDS = ("apikey", "token", "password", "passwd", "secret", "credential", "credentials")
 SECRET_ENV = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
+_KILL_SIGNALS = {"KILL": signal.SIGKILL, "INT": signal.SIGINT, "TERM": signal.SIGTERM}
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
 def kill_point(point: str) -> None:
-    """Test hook: SIGKILL this process at a named point (no cleanup runs, exactly like `kill -9`)."""
+    """Test hook: signal this process at a named point. SIGKILL by default (no cleanup runs, exactly like
+    `kill -9`); KEEL_TEST_KILL_AT=<point>@<n>:INT or :TERM sends SIGINT (Ctrl-C) or SIGTERM instead, so an
+    interruption test lands mid-run at a known place instead of racing a timer."""
     if dies_at(point):
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _KILL_SIGNALS[_kill_target()[1]])
 
 
 def dies_at(point: str) -> bool:
@@ -68,11 +72,19 @@ def dies_at(point: str) -> bool:
     target = os.environ.get(KILL_ENV)
     if not target:
         return False
-    name, _, nth = target.partition("@")
+    name, _, nth = _kill_target()[0].partition("@")
     if name != point:
         return False
     _kill_hits[point] += 1
     return _kill_hits[point] == int(nth or 1)
+
+
+def _kill_target() -> tuple[str, str]:
+    """KEEL_TEST_KILL_AT split into (<point>[@n], signal name): `write:status.json@2` -> KILL,
+    `harden_step@3:INT` -> INT (point names may hold colons; only a known signal name is a suffix)."""
+    target = os.environ.get(KILL_ENV, "")
+    head, _, tail = target.rpartition(":")
+    return (head, tail) if head and tail in _KILL_SIGNALS else (target, "KILL")
 
 
 def write_error(path: Path, err: OSError) -> Exception:
