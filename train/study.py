@@ -31,7 +31,7 @@ from attacks.metrics import format_ratio, ratio_bound
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
-from train.study_answer import answer
+from train.study_answer import answer, unit_word
 
 log = logging.getLogger("keel")
 
@@ -130,15 +130,26 @@ def _runs(report: dict, target: str, attack: str) -> list[dict]:
 
 
 def _values(runs: list[dict], metric: str, batch: dict) -> tuple[list, int]:
-    """One figure per run (censored ones as their budget, a lower bound) and how many were censored."""
+    """One figure per run (censored ones as their budget, a lower bound) and how many were censored.
+    Examples: a training run's steps x batch (the report's `examples_to_threshold` when it has one); any
+    other run's examples as recorded (0 for a prefilled answer or a delta edit), whether it broke or not."""
     values, censored = [], 0
     for r in runs:
-        v = r.get(metric.replace("examples_", "steps_"))
+        trains = r.get("trains", r.get("cost_unit", "steps") == "steps")
+        if metric == "examples_to_threshold" and isinstance(r.get(metric), dict):
+            v = r[metric]
+        elif metric == "examples_to_threshold" and not trains:
+            steps = r.get("steps_to_threshold") or {}
+            v = {"censored": steps.get("censored"), "value": r.get("examples"), "budget": r.get("examples")}
+        else:
+            v = r.get(metric.replace("examples_", "steps_"))
+            if metric == "examples_to_threshold" and isinstance(v, dict):
+                scale = batch.get(r["attack"], 1)
+                v = {**v, "value": None if v.get("value") is None else v["value"] * scale,
+                     "budget": v["budget"] * scale}
         if isinstance(v, dict):  # Censored.as_dict(): the value, or the budget (a lower bound) when censored
             censored += bool(v.get("censored"))
             v = v["budget"] if v.get("censored") else v.get("value")
-        if metric == "examples_to_threshold" and v is not None:
-            v = v * batch.get(r["attack"], 1)
         values.append(v)
     return values, censored
 
@@ -229,8 +240,10 @@ def summarize(name: str, reports: dict[str, list[dict]], baseline: str | None,
     attacks = []
     for row in first["comparison"]:
         attack = row["attack"]
+        unit = next((r.get("cost_unit") for r in first["runs"] if r["attack"] == attack and r.get("cost_unit")),
+                    "steps")
         entry = {"attack": attack, "split": row["split"], "role": "validation" if attack in validation else "test",
-                 "recipe": row["recipe"], "metrics": {}}
+                 "recipe": row["recipe"], "unit": unit, "metrics": {}}
         for metric, _ in METRICS:
             cells = {"base": _cell([_runs(first, "base", attack)], metric, batch, boot)}
             for arm in arms:
@@ -314,7 +327,8 @@ def render_study(summary: dict) -> str:
         for a in rows:
             for metric, label in METRICS:
                 cells = a["metrics"][metric]
-                lines.append(f"| {a['attack']} ({a['split']}) | {label.replace('tau', f'{tau:g}')} | "
+                label = label.replace("steps to", f"{unit_word(a)} to", 1).replace("tau", f"{tau:g}")
+                lines.append(f"| {a['attack']} ({a['split']}) | {label} | "
                              f"{_show(cells['base'])} | " + " | ".join(_show(cells[x]) for x in arms) + " | "
                              + " | ".join(cells.get(c, "") for c in ratio_cols) + " |")
         lines.append("")

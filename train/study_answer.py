@@ -11,6 +11,15 @@ from __future__ import annotations
 
 import math
 
+# What steps to threshold counts, per cost unit (attacks/costs.py): a ladder of weight edits counts rungs.
+UNIT_WORDS = {"steps": "steps", "prefix tokens": "prefix tokens", "optimisation steps": "optimisation steps",
+              "none": "rungs"}
+
+
+def unit_word(attack: dict) -> str:
+    """What a study attack's `steps to threshold` counts, in words ('steps', 'prefix tokens', 'rungs')."""
+    return UNIT_WORDS.get(attack.get("unit") or "steps", attack.get("unit") or "steps")
+
 
 def _n(x, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -20,12 +29,14 @@ def _n(x, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
 
 
-def _cost(cells: dict, side: str) -> str:
-    """'>=20 steps (80 examples, 3.1e+12 FLOPs)' for one side of one attack."""
+def _cost(attack: dict, side: str) -> str:
+    """'>=20 steps (80 examples, 3.1e+12 FLOPs)' for one side of one attack ('5 prefix tokens (0
+    examples, 0 FLOPs)' for a prefilling attack: its own cost unit)."""
+    cells = attack["metrics"]
     steps, examples, flops = (cells[m][side] for m in ("steps_to_threshold", "examples_to_threshold",
                                                          "flops_to_threshold"))
     bound = ">=" if steps["censored"] else ""
-    return (f"{bound}{_n(steps['mean'])} steps ({bound}{_n(examples['mean'])} examples, "
+    return (f"{bound}{_n(steps['mean'])} {unit_word(attack)} ({bound}{_n(examples['mean'])} examples, "
             f"{bound}{_n(flops['mean'])} FLOPs)")
 
 
@@ -62,10 +73,10 @@ def answer(summary: dict) -> list[str]:
         before = cells["asr_before"]["base"]["mean"]
         intro = (f"the base model is past ASR {tau:g} before any attack (ASR {_n(before, 2)} at step 0), so "
                  "each hardened model's cost is absolute" if broken else
-                 f"the base model needs {_cost(cells, 'base')}")
+                 f"the base model needs {_cost(attack, 'base')}")
         lines.append(f"- **{attack['attack']}** (test attack; {intro}): " + "; ".join(
-            f"{arm} needs {_cost(cells, arm)}"
-            + (f", {cells['steps_to_threshold'][f'{arm}/{baseline}']} {baseline}'s steps"
+            f"{arm} needs {_cost(attack, arm)}"
+            + (f", {cells['steps_to_threshold'][f'{arm}/{baseline}']} {baseline}'s {unit_word(attack)}"
                if baseline and arm != baseline and f"{arm}/{baseline}" in cells["steps_to_threshold"] else "")
             + ("" if broken else f", {cells['steps_to_threshold'][f'{arm}/base']} the base model's")
             for arm in arms) + ".")
