@@ -115,9 +115,11 @@ def test_alt_batches_come_from_the_benign_alt_pool(tokenizer, data, value, expec
         assert batch.input_ids.shape[0] == 4 and Counter(drawn) == expected
 
 
-def test_the_default_space_lets_the_inner_loop_draw_alt_data_but_never_benign():
-    space = AttackSpace.from_config(compose_config("harden", TINY_OVERRIDES).attack_space)
-    assert {"benign_alt", "mixed_alt"} <= set(space.categorical["data"][0])
+def test_keel_stack_v2_lets_the_inner_loop_draw_alt_data_but_never_benign():
+    default = AttackSpace.from_config(compose_config("harden", TINY_OVERRIDES).attack_space)
+    assert not {"benign_alt", "mixed_alt"} & set(default.categorical["data"][0])  # opt-in: defaults unchanged
+    cfg = compose_config("harden", [*TINY_OVERRIDES, "hardening=keel_stack_v2"])
+    space = AttackSpace.from_config(cfg.attack_space)
     assert {"benign", "retain_then_harmful"} <= set(space.categorical["data"][1])
     sampler = TrainSpaceSampler(space, seed=0)  # what TAR's inner loop draws from
     drawn = Counter(sampler.sample().data for _ in range(200))
@@ -144,14 +146,22 @@ def test_tiny_tar_hardening_on_benign_alt_trains_on_benign_alt_only(tiny_model, 
 
 @pytest.mark.parametrize("space", [{"recipe": ["full"], "data": ["harmful", "mixed_alt"], "lr": [0.05]}, None])
 def test_tar_without_benign_alt_fails_naming_the_option(tokenizer, data, space):
-    """A declared (own table) or sampled (the default attack space) alt attack needs data.benign_alt."""
-    attack_space = None if space else dict(compose_config("harden", TINY_OVERRIDES).attack_space)
+    """A declared (own table) or sampled (keel_stack_v2's attack space) alt attack needs data.benign_alt."""
+    attack_space = None if space else dict(compose_config("harden", [*TINY_OVERRIDES, "hardening=keel_stack_v2"])
+                                           .attack_space)
     defense = TamperResistance(inner_steps=2, tr_points=1, batch_size=2, max_length=48, retain_rep=0.0,
                                train_space=space, attack_space=attack_space)
     bundle = dataclasses.replace(data, benign_alt=[])
     with pytest.raises(KeelError, match=r"^defense\.tar\.data: .*data\.benign_alt") as info:
         defense.setup(HardenContext(tokenizer=tokenizer, data=bundle, seed=0))
     assert "\n" not in str(info.value)
+
+
+def test_tar_on_the_default_space_needs_no_benign_alt(tokenizer, data):
+    """The default attack space never simulates alt data, so TAR runs without data.benign_alt."""
+    defense = TamperResistance(inner_steps=2, tr_points=1, batch_size=2, max_length=48, retain_rep=0.0,
+                               attack_space=dict(compose_config("harden", TINY_OVERRIDES).attack_space))
+    defense.setup(HardenContext(tokenizer=tokenizer, data=dataclasses.replace(data, benign_alt=[]), seed=0))
 
 
 def test_keel_stack_v2_simulates_harmful_and_alt_data_only():
