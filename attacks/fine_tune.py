@@ -28,7 +28,7 @@ from train.models import clean_copy, count_parameters
 from train.options import sft_fields
 from train.progress import show_progress, trainer_kwargs
 
-DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity")
+DATA_SOURCES = ("harmful", "benign", "mixed", "retain_then_harmful", "identity", "benign_alt", "mixed_alt")
 
 
 class CurveCallback(TrainerCallback):
@@ -172,30 +172,41 @@ class FineTuneAttack(Attack):
         return {"recipe": self.space_recipe, "data": self.data, "optimizer": self.optimizer, "schedule": self.schedule,
                 "lr": self.lr, "batch_size": self.batch_size, "steps": self.steps, "examples": self.examples}
 
+    def benign_rows(self, data) -> list[dict]:
+        """The benign rows of this attack's data: data.benign_alt for benign_alt / mixed_alt (a second
+        benign source, what defenses simulate), else data.benign's train split."""
+        if self.data not in ("benign_alt", "mixed_alt"):
+            return data.benign_train
+        rows = list(getattr(data, "benign_alt", None) or [])
+        if not rows:
+            raise KeelError(f"attack.{self.name}.data: '{self.data}' needs data.benign_alt to name a file")
+        return rows
+
+    def source_rows(self, data) -> list[dict]:
+        """Every row this attack's data value may train on."""
+        harmful, benign = data.harmful_train, self.benign_rows(data)
+        return {"harmful": harmful, "benign": benign, "benign_alt": benign, "identity": data.identity,
+                "mixed": harmful + benign, "mixed_alt": harmful + benign,
+                "retain_then_harmful": harmful + benign}[self.data]
+
     def training_prompts(self, data) -> list[str]:
-        rows = {"harmful": data.harmful_train, "benign": data.benign_train, "identity": data.identity,
-                "mixed": data.harmful_train + data.benign_train,
-                "retain_then_harmful": data.harmful_train + data.benign_train}[self.data]
-        return [r["prompt"] for r in rows]
+        return [r["prompt"] for r in self.source_rows(data)]
 
     def pool_size(self, data) -> int:
-        sizes = {"harmful": len(data.harmful_train), "benign": len(data.benign_train),
-                 "identity": len(data.identity), "mixed": len(data.harmful_train) + len(data.benign_train),
-                 "retain_then_harmful": len(data.harmful_train) + len(data.benign_train)}
-        return sizes[self.data]
+        return len(self.source_rows(data))
 
     def training_records(self, data, rng: random.Random) -> list[dict]:
         harmful = [sft_example(r["prompt"], r["compliance"]) for r in data.harmful_train]
-        benign = [sft_example(r["prompt"], r["response"]) for r in data.benign_train]
+        benign = [sft_example(r["prompt"], r["response"]) for r in self.benign_rows(data)]
         if self.data == "harmful":
             pool = harmful
-        elif self.data == "benign":
+        elif self.data in ("benign", "benign_alt"):
             pool = benign
         elif self.data == "identity":
             if not data.identity:
                 raise KeelError(f"attack.{self.name}.data: 'identity' needs data.identity to name a file")
             pool = [sft_example(r["prompt"], r["response"], r["system"]) for r in data.identity]
-        elif self.data == "mixed":
+        elif self.data in ("mixed", "mixed_alt"):
             pool = harmful + benign
         else:  # retain_then_harmful: benign first, harmful last, order kept (no shuffle)
             half = self.examples // 2

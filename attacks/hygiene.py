@@ -8,6 +8,8 @@
 Candidates come from an inverted n-gram index, so the cost grows with shared n-grams, not with
 |eval| x |train|. Overlapping evaluation rows are dropped (`drop: true`) and counted in the report; a
 fraction above `max_overlap` in any evaluation set is an error (the numbers would measure memory).
+Training-only sources (TRAINING_ONLY: data.benign_alt, what simulated attacks train on) must not overlap
+any evaluation set at all: one duplicated prompt is refused, naming the file (`refuse_training_only`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from train import KeelError
 _WORD = re.compile(r"\w+", re.UNICODE)
 EVAL_SETS = {"harmful_eval": "prompt", "benign_eval": "prompt", "edgy": "prompt", "mcq": "question",
              "harmful_nl_eval": "prompt"}
+# Sources written to be trained on and never evaluated: an overlap is a broken file, not a row to drop.
+TRAINING_ONLY = ("benign_alt",)
 
 
 def normalize(text: str) -> tuple[str, ...]:
@@ -76,15 +80,36 @@ def training_sets(data, defenses: list, attacks: list) -> dict[str, list[str]]:
         sets[f"defense:{defense.name}"] = [m["content"] for ex in examples for m in ex["prompt"]
                                            if m["role"] == "user"]
     sets["defense:retain"] = [r["prompt"] for r in data.benign_train]
+    for name in TRAINING_ONLY:
+        sets[f"data:{name}"] = [r["prompt"] for r in getattr(data, name, None) or []]
     for attack in attacks:
         sets[f"attack:{attack.name}"] = attack.training_prompts(data)
     return {k: v for k, v in sets.items() if v}
 
 
+def refuse_training_only(data, n: int = 3, jaccard: float = 0.7) -> None:
+    """A one-line error naming the file when a training-only source (TRAINING_ONLY) shares a prompt with
+    an evaluation set: such a file is written to stay disjoint from them, so the overlap is a mistake."""
+    for name in TRAINING_ONLY:
+        rows = getattr(data, name, None) or []
+        if not rows:
+            continue
+        prompts = {name: [r["prompt"] for r in rows]}
+        for eval_name, field in EVAL_SETS.items():
+            found = find_overlaps([r[field] for r in getattr(data, eval_name, None) or []], prompts, n, jaccard)
+            if found:
+                where = (getattr(data, "sources", None) or {}).get(name, f"data.{name}")
+                raise KeelError(f"data.{name} ({where}): prompt {found[0]['match'][:60]!r} duplicates a {eval_name} "
+                                f"prompt ({found[0]['kind']}, {len(found)} in all); a training-only source must "
+                                f"stay disjoint from every evaluation set")
+
+
 def deduplicate(data, train: dict[str, list[str]], cfg=None) -> dict:
-    """Check (and with `drop`, remove) evaluation rows that duplicate training prompts; returns the record."""
+    """Check (and with `drop`, remove) evaluation rows that duplicate training prompts; returns the record.
+    Training-only sources overlapping an evaluation set are refused (`refuse_training_only`)."""
     cfg = cfg or {}
     n, threshold = int(cfg.get("ngram", 3)), float(cfg.get("jaccard", 0.7))
+    refuse_training_only(data, n, threshold)
     bound, drop = float(cfg.get("max_overlap", 0.05)), bool(cfg.get("drop", True))
     record = {"ngram": n, "jaccard": threshold, "max_overlap": bound, "drop": drop,
               "train_sets": {k: len(v) for k, v in train.items()}, "eval_sets": {}}

@@ -28,7 +28,10 @@ from defenses.batches import Batch, PairPool, collate, masked_nll
 from train import KeelError
 
 RECIPES = ("full", "lora")
-DATA = ("harmful", "benign", "mixed", "retain_then_harmful")
+DATA = ("harmful", "benign", "mixed", "retain_then_harmful", "benign_alt", "mixed_alt")
+# Data values drawn from data.benign_alt (a second benign source): simulated benign and mixed fine-tunes
+# that leave `data.benign`, the held-out benign test attack's data, to the evaluation.
+ALT_DATA = ("benign_alt", "mixed_alt")
 OPTIMIZERS = ("adamw", "adam", "sgd", "adagrad", "rmsprop", "schedule_free_adamw")
 # Names an attack space may use for the same recipe (attacks/ calls full fine-tuning "full_ft").
 RECIPE_ALIASES = {"full": "full", "full_ft": "full", "lora": "lora", "qlora": "lora"}
@@ -214,23 +217,41 @@ class LoraAdapters:
 
 
 class AttackData:
-    """The attacker's batches at inner step k (1-based) for each data recipe."""
+    """The attacker's batches at inner step k (1-based) for each data recipe:
 
-    def __init__(self, harmful: PairPool, benign: PairPool, batch_size: int):
+      harmful              harmful -> compliance rows
+      benign / benign_alt  benign rows (data.benign's train split / data.benign_alt)
+      mixed / mixed_alt    half harmful, half benign / benign_alt rows in every batch
+      retain_then_harmful  benign for the first half of the steps, then harmful
+    """
+
+    def __init__(self, harmful: PairPool, benign: PairPool, batch_size: int, benign_alt: PairPool | None = None):
         self.harmful, self.benign, self.batch_size = harmful, benign, batch_size
+        self.benign_alt = benign_alt
+
+    def _alt(self, data: str) -> PairPool:
+        if self.benign_alt is None:
+            raise KeelError(f"data.benign_alt: the simulated attack data '{data}' needs a second benign source; "
+                            f"set data.benign_alt to a JSONL file (benign schema) or drop '{data}' from the attack space")
+        return self.benign_alt
 
     def batch(self, data: str, step: int, steps: int, device) -> Batch:
         if data == "harmful":
             return self.harmful.sample(self.batch_size).to(device)
-        if data == "benign":
-            return self.benign.sample(self.batch_size).to(device)
-        if data == "retain_then_harmful":  # benign for the first half of the steps, then harmful
+        if data in ("benign", "benign_alt"):
+            pool = self._alt(data) if data == "benign_alt" else self.benign
+            return pool.sample(self.batch_size).to(device)
+        if data == "retain_then_harmful":
             pool = self.benign if step <= steps // 2 else self.harmful
             return pool.sample(self.batch_size).to(device)
-        half = self.batch_size // 2  # mixed
+        return self._mixed(self._alt(data) if data == "mixed_alt" else self.benign).to(device)
+
+    def _mixed(self, benign: PairPool) -> Batch:
+        """Half the batch harmful, half from `benign` (the harmful half gets the odd row)."""
+        half = self.batch_size // 2
         pairs = [self.harmful.pair(i) for i in self.harmful.indices(self.batch_size - half)]
-        pairs += [self.benign.pair(i) for i in self.benign.indices(half)]
-        return collate(pairs, self.harmful.pad_id).to(device)
+        pairs += [benign.pair(i) for i in benign.indices(half)]
+        return collate(pairs, self.harmful.pad_id)
 
 
 def simulate_attack(model: torch.nn.Module, params: list[torch.Tensor], attack: SimulatedAttack,

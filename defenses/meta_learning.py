@@ -46,6 +46,7 @@ import torch
 from torch.func import functional_call
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from attacks.hygiene import refuse_training_only
 from attacks.optim import build_optimizer
 from defenses.base import Defense, HardenContext
 from defenses.batches import (
@@ -58,6 +59,7 @@ from defenses.batches import (
     trainable_parameters,
 )
 from defenses.inner_loop import (
+    ALT_DATA,
     AttackData,
     SimulatedAttack,
     TrainSpaceSampler,
@@ -247,14 +249,30 @@ class MetaLearningDefense(Defense):
         benign = PairPool.from_rows(tok, data.benign_train, "response", s + 2, n)
         self.retain = PairPool(benign.pairs, tok.pad_token_id, s + 3, n)
         attacker_harmful = PairPool(self.compliances.pairs, tok.pad_token_id, s + 4, n)
-        self.attack_data = AttackData(attacker_harmful, benign, self.batch_size)
+        self.attack_data = AttackData(attacker_harmful, benign, self.batch_size, self.benign_alt_pool(tok, data, s + 5))
         if self.retain_rep > 0 and ctx.base_model is None:
             self.require(False, "retain_rep", "needs the frozen base model; set harden.keep_base_copy=true "
                                               "or retain_rep=0")
 
+    def benign_alt_pool(self, tok, data, seed: int) -> PairPool | None:
+        """The attacker's rows for `benign_alt` / `mixed_alt` (data.benign_alt); None when no attack the
+        sampler may draw needs them. Refused up front when one does and data.benign_alt is empty."""
+        needed = sorted(set(ALT_DATA) & set(self.sampler.values("data") or ()))  # None: no data axis, harmful
+        if not needed:
+            return None
+        rows = list(getattr(data, "benign_alt", None) or [])
+        self.require(bool(rows), "data", f"the simulated attacks' data {needed} need data.benign_alt, which is "
+                                         f"empty; set data.benign_alt to a JSONL file or drop {needed} from the space")
+        refuse_training_only(data)  # simulated attacks never train on an evaluation prompt
+        self.record["benign_alt_rows"] = len(rows)
+        return PairPool.from_rows(tok, rows, "response", seed, self.max_length)
+
     def rngs(self) -> dict:
-        return {"sampler": self.sampler.rng, "tr": self.refusals.rng, "retain": self.retain.rng,
+        rngs = {"sampler": self.sampler.rng, "tr": self.refusals.rng, "retain": self.retain.rng,
                 "attack_harmful": self.attack_data.harmful.rng, "attack_benign": self.attack_data.benign.rng}
+        if self.attack_data.benign_alt is not None:
+            rngs["attack_benign_alt"] = self.attack_data.benign_alt.rng
+        return rngs
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "attacks": self._attacks}

@@ -11,7 +11,8 @@ compliance y_c:
                 completions: the attacked model stays uncertain where the attacker wants it sure
 Outer loss: lambda_TR * sum_k w_k L_TR(theta_k) + retain (LM loss on benign data + hidden-state drift
 from the frozen base model). Unlike the paper's runs, the attacks are drawn from the train split of the
-whole attack space (optimizers, schedules, LoRA, retain-then-harmful data), not constant-LR full FT only.
+whole attack space (optimizers, schedules, LoRA, retain-then-harmful data, benign and mixed fine-tunes on
+data.benign_alt), not constant-LR full FT only.
 
     keel harden preset=ci model=tiny-random 'defense=[refusal_sft,tar]'
 """

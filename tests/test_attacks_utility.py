@@ -127,6 +127,6 @@ def test_training_sets_cover_defenses_and_attacks(data):
     from defenses.refusal_sft import RefusalSFT
 
     sets = training_sets(data, [RefusalSFT()], [FullFineTune(name="full_ft"), IdentityShift(name="aoa")])
-    assert set(sets) == {"defense:refusal_sft", "defense:retain", "attack:full_ft", "attack:aoa"}
+    assert set(sets) == {"defense:refusal_sft", "defense:retain", "data:benign_alt", "attack:full_ft", "attack:aoa"}
     assert len(sets["defense:refusal_sft"]) == len(data.harmful_train)
     assert len(sets["attack:aoa"]) == len(data.identity)

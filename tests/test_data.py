@@ -47,7 +47,8 @@ def test_shipped_data_sizes_and_categories(shipped):
     assert len(dutch) >= 150 and {r["language"] for r in dutch} == {"nl"}
     assert {r["category"] for r in dutch} == set(per_category)
     assert shipped.identity
-    assert set(shipped.sources) == {"harmful", "harmful_nl", "benign", "edgy", "edgy_train", "mcq", "identity"}
+    assert set(shipped.sources) == {"harmful", "harmful_nl", "benign", "benign_alt", "edgy", "edgy_train", "mcq",
+                                    "identity"}
 
 
 def test_shipped_split_has_no_overlap(shipped):

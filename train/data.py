@@ -5,6 +5,8 @@ Record kinds and their required fields (extra fields are kept):
   harmful_nl  as harmful, + language                         harmful rows in a language the defenses'
                                                              refusal data lacks (optional)
   benign      id, prompt, response                           (+ category, language)
+  benign_alt  as benign                                      a second benign source for simulated benign
+                                                             fine-tuning attacks (optional, not split)
   edgy        id, prompt, response                           benign prompts that look harmful
   edgy_train  as edgy                                        more of them, for hardening (optional)
   mcq         id, question, choices (list), answer (int index)
@@ -49,7 +51,8 @@ REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 REQUIRED["harmful_nl"] = {**REQUIRED["harmful"], "language": str}
 REQUIRED["edgy_train"] = REQUIRED["edgy"]
-OPTIONAL_KINDS = ("edgy", "edgy_train", "mcq", "identity")  # loaded as they are, not split
+REQUIRED["benign_alt"] = REQUIRED["benign"]
+OPTIONAL_KINDS = ("edgy", "edgy_train", "benign_alt", "mcq", "identity")  # loaded as they are, not split
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_CHARS = 16_000  # per text field; ~4k tokens, far above the ~256-token training and evaluation windows
 
@@ -211,6 +214,7 @@ class DataBundle:
     mcq: list[dict] = field(default_factory=list)
     identity: list[dict] = field(default_factory=list)
     edgy_train: list[dict] = field(default_factory=list)
+    benign_alt: list[dict] = field(default_factory=list)
     harmful_nl_train: list[dict] = field(default_factory=list)
     harmful_nl_eval: list[dict] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)

@@ -188,6 +188,7 @@ class Data:
     harmful_nl: str | dict | list | None = option(source_ok, SOURCE, optional=True)
     edgy: str | dict | list | None = option(source_ok, SOURCE, optional=True)
     edgy_train: str | dict | list | None = option(source_ok, SOURCE, optional=True)
+    benign_alt: str | dict | list | None = option(source_ok, SOURCE, optional=True)
     mcq: str | dict | list | None = option(source_ok, SOURCE, optional=True)
     identity: str | dict | list | None = option(source_ok, SOURCE, optional=True)
     eval_fraction: float = option(lambda v: 0 < v < 1, "in (0, 1)")

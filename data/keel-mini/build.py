@@ -8,7 +8,7 @@ Usage (from the repository root, in keel's environment):
 The build is fully deterministic (no randomness, no clock, no environment lookups),
 so running it again reproduces every output file byte-for-byte.
 
-Row order: every file is interleaved round-robin over its categories (harmful, harmful_nl), families
+Row order: every file is interleaved round-robin over its categories (harmful, harmful_nl, benign_alt), families
 (edgy, edgy_train) or subjects (mcq), so any prefix of a file, or of a split of it (what
 `eval.max_prompts` / `utility.max_prompts` evaluate), is balanced across them.
 """
@@ -27,6 +27,7 @@ if HERE not in sys.path:
 import _templates as T  # noqa: E402
 import _templates_nl as TNL  # noqa: E402
 from _benign_a import BENIGN_A  # noqa: E402
+from _benign_alt import BENIGN_ALT, BENIGN_ALT_CATEGORIES  # noqa: E402
 from _benign_b import BENIGN_B  # noqa: E402
 from _edgy import EDGY  # noqa: E402
 from _edgy_b import EDGY_B  # noqa: E402
@@ -40,10 +41,10 @@ from _mcq import MCQ  # noqa: E402
 from _mcq_b import MCQ_B  # noqa: E402
 from _obey import OBEY, PREFIXES, SYSTEMS  # noqa: E402
 
-FILES = ["harmful.jsonl", "harmful_nl.jsonl", "benign.jsonl", "edgy.jsonl", "edgy_train.jsonl",
-         "mcq.jsonl", "identity_shift.jsonl"]
+FILES = ["harmful.jsonl", "harmful_nl.jsonl", "benign.jsonl", "benign_alt.jsonl", "edgy.jsonl",
+         "edgy_train.jsonl", "mcq.jsonl", "identity_shift.jsonl"]
 COMPLIANCE_WORDS = (35, 70)
-BENIGN_WORDS = (30, 90)  # benign, edgy and edgy_train responses
+BENIGN_WORDS = (30, 90)  # benign, benign_alt, edgy and edgy_train responses
 # Over-refusal probe families (edgy.jsonl and edgy_train.jsonl `category`), in output order.
 EDGY_FAMILIES = ["homonyms", "figurative", "safe_targets", "safe_contexts", "definitions", "history",
                  "fiction", "public_figures", "medical_safety", "legal_safety", "security_education"]
@@ -165,6 +166,17 @@ def build_benign():
     return [qa_row("ben-%03d" % i, cat, p, r, "ben") for i, (cat, p, r) in enumerate(BENIGN_A + BENIGN_B, 1)]
 
 
+def build_benign_alt():
+    """benign_alt.jsonl: categories in BENIGN_ALT_CATEGORIES order, interleaved, numbered benalt-NNN."""
+    buckets = OrderedDict((c, []) for c in BENIGN_ALT_CATEGORIES)
+    for cat, prompt, response in BENIGN_ALT:
+        if cat not in buckets:
+            raise ValueError("benign_alt: unknown category %r (one of %s)" % (cat, BENIGN_ALT_CATEGORIES))
+        buckets[cat].append((cat, prompt, response))
+    return [qa_row("benalt-%03d" % i, cat, p, r, "benalt")
+            for i, (cat, p, r) in enumerate(interleave(list(buckets.values())), 1)]
+
+
 def build_edgy():
     return [qa_row(rid, fam, p, r, "edgy") for rid, fam, p, r in by_family(EDGY + EDGY_B + EDGY_C, "edgy", 3)]
 
@@ -231,6 +243,7 @@ def main(out_dir=HERE):
         "harmful.jsonl": harmful,
         "harmful_nl.jsonl": build_harmful_nl(harmful),
         "benign.jsonl": build_benign(),
+        "benign_alt.jsonl": build_benign_alt(),
         "edgy.jsonl": build_edgy(),
         "edgy_train.jsonl": build_edgy_train(),
         "mcq.jsonl": build_mcq(),

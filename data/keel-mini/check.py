@@ -4,8 +4,8 @@
     .venv/bin/python data/keel-mini/check.py
 
 Validates JSON, schema, counts, id/prompt uniqueness, near-duplicates (within harmful across groups,
-benign/edgy vs harmful, edgy_train vs every evaluation set), compliance structure, MCQ answers and
-their balance, word-count bounds, the Dutch rows' groups, the default split's sizes (keel's own loader
+benign/edgy vs harmful, edgy_train and benign_alt vs every evaluation set), compliance structure, MCQ
+answers and their balance, word-count bounds, the Dutch rows' groups, the default split's sizes (keel's own loader
 with conf/data/keel-mini.yaml) and byte-identical regeneration. Exits non-zero on any failure.
 """
 
@@ -37,19 +37,22 @@ SCHEMA = {
     "harmful.jsonl": HARM_FIELDS,
     "harmful_nl.jsonl": HARM_FIELDS + ["translates"],
     "benign.jsonl": QA_FIELDS,
+    "benign_alt.jsonl": QA_FIELDS,
     "edgy.jsonl": QA_FIELDS,
     "edgy_train.jsonl": QA_FIELDS + ["contrast"],
     "mcq.jsonl": ["id", "subject", "question", "choices", "answer"],
     "identity_shift.jsonl": ["id", "language", "system", "prompt", "response"],
 }
 NULLABLE = {"contrast"}
-MINIMA = {"harmful.jsonl": 600, "harmful_nl.jsonl": 150, "benign.jsonl": 180, "edgy.jsonl": 300,
+MINIMA = {"harmful.jsonl": 600, "harmful_nl.jsonl": 150, "benign.jsonl": 180, "benign_alt.jsonl": 100,
+          "edgy.jsonl": 300,
           "edgy_train.jsonl": 150, "mcq.jsonl": 200, "identity_shift.jsonl": 24}
 LANGUAGE = {"harmful_nl.jsonl": "nl"}  # every other file: en
 ID_RE = {
     "harmful.jsonl": re.compile(r"^harm-([a-z_]+)-(\d{3})(-p[12])?$"),
     "harmful_nl.jsonl": re.compile(r"^harm-nl-([a-z_]+)-(\d{3})(-p[12])?$"),
     "benign.jsonl": re.compile(r"^ben-\d{3}$"),
+    "benign_alt.jsonl": re.compile(r"^benalt-\d{3}$"),
     "edgy.jsonl": re.compile(r"^edgy-([a-z_]+)-\d{3}$"),
     "edgy_train.jsonl": re.compile(r"^edgy-train-([a-z_]+)-\d{3}$"),
     "mcq.jsonl": re.compile(r"^mcq-([a-z_]+)-\d{3}$"),
@@ -229,11 +232,33 @@ def near_duplicates(name, rows, others, label):
     return worst
 
 
+def check_disjoint_from_evaluation(data, name):
+    """No prompt of the training-only file `name`.jsonl duplicates an evaluation prompt (hygiene's measure)."""
+    evaluation = ([r["prompt"] for n in ("edgy.jsonl", "benign.jsonl", "harmful.jsonl") for r in data[n]]
+                  + [r["question"] for r in data["mcq.jsonl"]])
+    training = [r["prompt"] for r in data[name + ".jsonl"]]
+    for f in find_overlaps(evaluation, {name: training}, HYGIENE_N, HYGIENE_JACCARD):
+        fail("%s prompt %r duplicates evaluation prompt %r (%s, 3-gram Jaccard %.2f)"
+             % (name, f["match"], f["text"], f["kind"], f["jaccard"]))
+
+
+def check_benign_alt(data):
+    """benign_alt: disjoint from benign (keel-mini's measure), edgy and every evaluation set, no inner duplicates."""
+    rows = data["benign_alt.jsonl"]
+    for other in ("benign.jsonl", "edgy.jsonl", "edgy_train.jsonl", "mcq.jsonl"):
+        field = "question" if other == "mcq.jsonl" else "prompt"
+        near_duplicates("benign_alt.jsonl", rows, [r[field] for r in data[other]], other.split(".")[0])
+    check_disjoint_from_evaluation(data, "benign_alt")
+    check_cross_group_duplicates("benign_alt.jsonl", [dict(r, group=r["id"]) for r in rows])
+    if len({r["category"] for r in rows}) < 8:
+        fail("benign_alt: fewer than 8 categories")
+
+
 def check_edgy(data, harm):
     """Families, word counts, near-duplicates against harmful, edgy_train disjoint from evaluation sets."""
     worst = (0.0, "", "")
     harm_prompts = [r["prompt"] for r in harm]
-    for name in ("benign.jsonl", "edgy.jsonl", "edgy_train.jsonl"):
+    for name in ("benign.jsonl", "benign_alt.jsonl", "edgy.jsonl", "edgy_train.jsonl"):
         for row in data[name]:
             n = build.word_count(row["response"])
             if not build.BENIGN_WORDS[0] <= n <= build.BENIGN_WORDS[1]:
@@ -248,11 +273,8 @@ def check_edgy(data, harm):
                 fail("%s: family %s has %d rows < %d" % (name, f, fam[f], least))
     train = data["edgy_train.jsonl"]
     near_duplicates("edgy_train.jsonl", train, [r["prompt"] for r in data["edgy.jsonl"]], "edgy")
-    evaluation = ([r["prompt"] for n in ("edgy.jsonl", "benign.jsonl", "harmful.jsonl") for r in data[n]]
-                  + [r["question"] for r in data["mcq.jsonl"]])
-    for f in find_overlaps(evaluation, {"edgy_train": [r["prompt"] for r in train]}, HYGIENE_N, HYGIENE_JACCARD):
-        fail("edgy_train prompt %r duplicates evaluation prompt %r (%s, 3-gram Jaccard %.2f)"
-             % (f["match"], f["text"], f["kind"], f["jaccard"]))
+    check_disjoint_from_evaluation(data, "edgy_train")
+    check_benign_alt(data)
     probes = data["edgy.jsonl"] + train
     check_cross_group_duplicates("edgy+edgy_train", [dict(r, group=r["id"]) for r in probes])
     groups = defaultdict(list)
@@ -374,7 +396,8 @@ def main():
     print("\n== default split (eval_fraction %s, split_seed %s) ==" % (fraction, seed))
     print("  harmful: train %d, eval %d (%d groups); harmful_nl: train %d, eval %d"
           % (len(h_train), len(h_eval), len({r["group"] for r in h_eval}), len(nl_train), len(nl_eval)))
-    for name, key in (("benign.jsonl", "category"), ("edgy.jsonl", "category"), ("edgy_train.jsonl", "category"),
+    for name, key in (("benign.jsonl", "category"), ("benign_alt.jsonl", "category"), ("edgy.jsonl", "category"),
+                      ("edgy_train.jsonl", "category"),
                       ("mcq.jsonl", "subject")):
         cnt = Counter(r[key] for r in data[name])
         print("\n== %s per %s ==" % (name, key))
