@@ -32,6 +32,9 @@ import math
 from attacks.metrics import compute_to_threshold, first_reaching, max_asr_within_bound, steps_to_threshold
 
 UNITS = ("steps", "prefix tokens", "optimisation steps", "none")
+# What a curve's steps count, in words, per unit: a ladder of weight edits counts rungs.
+UNIT_WORDS = {"steps": "steps", "prefix tokens": "prefix tokens", "optimisation steps": "optimisation steps",
+              "none": "rungs"}
 UNREACHED = 100.0  # above log10(1 + any FLOPs count): an unbroken trial always scores worse
 
 

@@ -28,6 +28,7 @@ from omegaconf import DictConfig
 
 from attacks.intervals import hierarchical_mean_ci, hierarchical_ratio_ci, mean_ci, token_mean_ci, wilson
 from attacks.metrics import format_ratio, ratio_bound
+from attacks.report_md import unit_of
 from train import KeelError
 from train.head_to_head import head_to_head
 from train.run_dir import atomic_write_json, atomic_write_text
@@ -129,24 +130,26 @@ def _runs(report: dict, target: str, attack: str) -> list[dict]:
                   key=lambda r: r["seed"])
 
 
+def _examples(r: dict, batch: dict) -> dict:
+    """Examples to tau of one run as a Censored dict: the report's own figure for a training run
+    (attacks/figures.py), else steps x the attack's batch size (reports written before that field); a
+    run that does not train (prefill, weight edits, soft prompts) needs the examples it recorded (0 for a
+    prefilled answer), whether it broke or not."""
+    if isinstance(r.get("examples_to_threshold"), dict):
+        return r["examples_to_threshold"]
+    steps = r.get("steps_to_threshold") or {}
+    if not r.get("trains", r.get("cost_unit", "steps") == "steps"):
+        return {"censored": steps.get("censored"), "value": r.get("examples"), "budget": r.get("examples")}
+    scale = batch.get(r["attack"], 1)
+    return {**steps, "value": None if steps.get("value") is None else steps["value"] * scale,
+            "budget": steps.get("budget", 0) * scale}
+
+
 def _values(runs: list[dict], metric: str, batch: dict) -> tuple[list, int]:
-    """One figure per run (censored ones as their budget, a lower bound) and how many were censored.
-    Examples: a training run's steps x batch (the report's `examples_to_threshold` when it has one); any
-    other run's examples as recorded (0 for a prefilled answer or a delta edit), whether it broke or not."""
+    """One figure per run (censored ones as their budget, a lower bound) and how many were censored."""
     values, censored = [], 0
     for r in runs:
-        trains = r.get("trains", r.get("cost_unit", "steps") == "steps")
-        if metric == "examples_to_threshold" and isinstance(r.get(metric), dict):
-            v = r[metric]
-        elif metric == "examples_to_threshold" and not trains:
-            steps = r.get("steps_to_threshold") or {}
-            v = {"censored": steps.get("censored"), "value": r.get("examples"), "budget": r.get("examples")}
-        else:
-            v = r.get(metric.replace("examples_", "steps_"))
-            if metric == "examples_to_threshold" and isinstance(v, dict):
-                scale = batch.get(r["attack"], 1)
-                v = {**v, "value": None if v.get("value") is None else v["value"] * scale,
-                     "budget": v["budget"] * scale}
+        v = _examples(r, batch) if metric == "examples_to_threshold" else r.get(metric)
         if isinstance(v, dict):  # Censored.as_dict(): the value, or the budget (a lower bound) when censored
             censored += bool(v.get("censored"))
             v = v["budget"] if v.get("censored") else v.get("value")
@@ -240,10 +243,8 @@ def summarize(name: str, reports: dict[str, list[dict]], baseline: str | None,
     attacks = []
     for row in first["comparison"]:
         attack = row["attack"]
-        unit = next((r.get("cost_unit") for r in first["runs"] if r["attack"] == attack and r.get("cost_unit")),
-                    "steps")
         entry = {"attack": attack, "split": row["split"], "role": "validation" if attack in validation else "test",
-                 "recipe": row["recipe"], "unit": unit, "metrics": {}}
+                 "recipe": row["recipe"], "unit": unit_of(first, attack), "metrics": {}}
         for metric, _ in METRICS:
             cells = {"base": _cell([_runs(first, "base", attack)], metric, batch, boot)}
             for arm in arms:

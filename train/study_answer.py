@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import math
 
-# What steps to threshold counts, per cost unit (attacks/costs.py): a ladder of weight edits counts rungs.
-UNIT_WORDS = {"steps": "steps", "prefix tokens": "prefix tokens", "optimisation steps": "optimisation steps",
-              "none": "rungs"}
+from attacks.costs import UNIT_WORDS
 
 
 def unit_word(attack: dict) -> str:
