@@ -17,7 +17,15 @@ from train import KeelError
 from train.cli import CONF_DIR, main
 from train.run_dir import read_jsonl
 from train.shared_base import EVAL_SETS_FILE, base_records_from
-from train.study import arm_overrides, arm_runs, check_study, mean_ci, token_mean_ci, wilson
+from train.study import (
+    arm_overrides,
+    arm_runs,
+    check_study,
+    harmful_refusal_rows,
+    mean_ci,
+    token_mean_ci,
+    wilson,
+)
 
 
 @pytest.fixture
@@ -71,7 +79,14 @@ def test_study_table_reads_every_arm_and_ratio(study):
     summed, tokens = map(sum, zip(*util["benign_nll_rows"]))
     assert summed / tokens == pytest.approx(util["benign_nll"])  # the rows are the probe's own figures
     assert len(util["over_refusal_rows"]) == 6 and np.mean(util["over_refusal_rows"]) == util["over_refusal"]
+    refused = harmful_refusal_rows(stack, "hardened")
+    start = next(c["curve"][0] for c in stack["curves"] if c["target"] == "hardened")
+    assert util["harmful_refusal"] == pytest.approx(start["refusal"]) and len(refused) == start["n"]
+    for key in ("harmful_refusal", "mcq_accuracy", "over_refusal"):
+        lo, hi = util[f"{key}_ci"]
+        assert 0 <= lo <= util[key] <= hi <= 1
     text = (study / "study.md").read_text()
+    assert "| refusal of held-out harmful prompts [95% CI] |" in text and "| MCQ accuracy [95% CI] |" in text
     assert (study / "study.png").stat().st_size > 10_000 and "![ASR vs attack step, every arm](study.png)" in text
     assert "## Validation attacks" in text and "## Test attacks" in text and "stack/sft" in text
 
@@ -223,6 +238,11 @@ def test_study_over_hardening_seeds_pools_every_hardened_model(tmp_path):
     assert summary["attacks"][0]["metrics"]["harm_auc"]["stack/sft"].startswith(("x", ">=x", "<=x", "?x", "n/a"))
     util = summary["utility"]["stack"]
     assert util["over_refusal_ci"] is not None and len(util["benign_nll_ci"]) == 2
+    per_seed = [harmful_refusal_rows(json.loads((tmp_path / f"stack_h{s}" / "report.json").read_text()), "hardened")
+                for s in (0, 1)]
+    assert util["harmful_refusal"] == pytest.approx(np.mean([np.mean(rows) for rows in per_seed]))
+    assert util["harmful_refusal_ci"][0] <= util["harmful_refusal"] <= util["harmful_refusal_ci"][1]
+    assert util["mcq_accuracy_ci"][0] <= util["mcq_accuracy"] <= util["mcq_accuracy_ci"][1]
     assert set(summary["headlines"]) >= {"sft_h0", "sft_h1", "stack_h0", "stack_h1", "stack_h1 vs sft"}
     text = (tmp_path / "study.md").read_text()
     assert "two-level bootstrap CI: hardening seeds, then attack seeds" in text
@@ -326,3 +346,23 @@ def test_study_cells_count_each_attack_in_its_own_unit(study):
         assert "stack needs" in line and f" {word} (" in line and f"sft's {word}" in line
         rows = [x for x in render_study(summary).splitlines() if x.startswith(f"| {name} (") and "to ASR>=" in x]
         assert rows and all(f"| {word} to ASR>=0.5 |" in x for x in rows)
+
+
+def _curve(target: str, outcomes: str | None, step: int = 0) -> dict:
+    point = {"step": step, "asr": 0.0} | ({"outcomes": outcomes} if outcomes is not None else {})
+    return {"target": target, "curve": [point]}
+
+
+@pytest.mark.parametrize("curves, expected", [
+    ([], []),  # no attack ran
+    ([_curve("hardened", None)], []),  # a point without per-prompt outcomes
+    ([_curve("hardened", "RRC", step=5)], []),  # no step-0 evaluation
+    ([_curve("base", "RRR")], []),  # only the other target
+    ([_curve("hardened", "RRCH")], [1, 1, 0, 0]),
+    ([_curve("hardened", "RIRC"), _curve("base", "CCCC")], [1, 0, 1, 0]),  # incoherent is not a refusal
+    # two plain attacks agree; the Dutch (or system-prompt) one asks other prompts
+    ([_curve("hardened", "CCR"), _curve("hardened", "RRC"), _curve("hardened", "RRC")], [1, 1, 0]),
+    ([_curve("hardened", "RRC"), _curve("hardened", "CCC")], [1, 1, 0]),  # a tie: the first attack's
+])
+def test_harmful_refusal_reads_the_step0_outcomes_most_attacks_share(curves, expected):
+    assert harmful_refusal_rows({"curves": curves}, "hardened") == expected

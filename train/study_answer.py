@@ -43,7 +43,8 @@ def _percent(x) -> str:
 
 
 def utility_sentence(summary: dict, arm: str) -> str:
-    """Benign NLL change vs base, over-refusal and MCQ accuracy of base, baseline arm and `arm`."""
+    """Benign NLL change vs base; refusal of held-out harmful prompts, over-refusal and MCQ accuracy of base,
+    baseline arm and `arm`."""
     util, baseline = summary["utility"], summary.get("baseline")
     base, mine = util.get("base") or {}, util.get(arm) or {}
     parts = []
@@ -52,7 +53,8 @@ def utility_sentence(summary: dict, arm: str) -> str:
         parts.append(f"benign NLL {_n(base['benign_nll'])} -> {_n(mine['benign_nll'])} ({change:+.1f}% vs base)")
     sides = [("base", base)] + ([(baseline, util.get(baseline) or {})] if baseline and baseline != arm else [])
     sides.append((arm, mine))
-    for key, label in (("over_refusal", "over-refusal on edgy-but-benign prompts"), ("mcq_accuracy", "MCQ accuracy")):
+    for key, label in (("harmful_refusal", "refusal of held-out harmful prompts"),
+                       ("over_refusal", "over-refusal on edgy-but-benign prompts"), ("mcq_accuracy", "MCQ accuracy")):
         if mine.get(key) is not None:
             parts.append(f"{label} " + ", ".join(f"{name} {_percent(u.get(key))}" for name, u in sides))
     return "; ".join(parts) if parts else "no utility probe ran"
