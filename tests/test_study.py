@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci
+from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci, wilson
 from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
@@ -24,7 +24,6 @@ from train.study import (
     harmful_refusal_rows,
     mean_ci,
     token_mean_ci,
-    wilson,
 )
 
 

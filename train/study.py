@@ -28,7 +28,13 @@ from pathlib import Path
 from hydra import compose
 from omegaconf import DictConfig
 
-from attacks.intervals import hierarchical_mean_ci, hierarchical_ratio_ci, mean_ci, token_mean_ci, wilson
+from attacks.intervals import (
+    hierarchical_mean_ci,
+    hierarchical_ratio_ci,
+    mean_ci,
+    rows_rate_ci,
+    token_mean_ci,
+)
 from attacks.metrics import format_ratio, ratio_bound
 from attacks.report_md import unit_of
 from train import KeelError
@@ -209,6 +215,15 @@ def harmful_refusal_rows(report: dict, target: str) -> list[float]:
     return [float(ch == "R") for ch in common]
 
 
+def _rate_rows(report: dict, target: str) -> dict[str, list[float]]:
+    """Per-row 0/1 outcomes of one model's rates: harmful prompts refused, edgy prompts refused, MCQ right."""
+    util = (report.get("utility") or {}).get(target) or {}
+    rows = {"harmful_refusal": harmful_refusal_rows(report, target)}
+    for key, rows_key in (("over_refusal", "over_refusal_rows"), ("mcq_accuracy", "mcq_correct_rows")):
+        rows[key] = [float(x) for x in util.get(rows_key) or []]
+    return {key: r for key, r in rows.items() if r}
+
+
 def _utility(report: dict, target: str, boot: DictConfig) -> dict:
     """Utility probes of one model with CIs over rows, plus its refusal of the held-out harmful prompts."""
     util = (report.get("utility") or {}).get(target) or {}
@@ -216,13 +231,9 @@ def _utility(report: dict, target: str, boot: DictConfig) -> dict:
     rows = util.get("benign_nll_rows")
     if rows:
         out["benign_nll_ci"] = token_mean_ci(rows, int(boot.samples), int(boot.seed))
-    for key, rows_key in (("over_refusal", "over_refusal_rows"), ("mcq_accuracy", "mcq_correct_rows")):
-        if util.get(rows_key):
-            out[f"{key}_ci"] = wilson(int(sum(util[rows_key])), len(util[rows_key]))
-    refused = harmful_refusal_rows(report, target)
-    if refused:
-        out["harmful_refusal"] = sum(refused) / len(refused)
-        out["harmful_refusal_ci"] = wilson(int(sum(refused)), len(refused))
+    for key, rates in _rate_rows(report, target).items():
+        out.setdefault(key, sum(rates) / len(rates))
+        out[f"{key}_ci"] = rows_rate_ci(rates)
     return out
 
 
@@ -242,16 +253,15 @@ def _pooled_utility(reports: list[dict], boot: DictConfig) -> dict:
         values = [u[key] for u in utils if isinstance(u.get(key), (int, float))]
         if values:
             out[key] = sum(values) / len(values)
-    refused = [rows for rows in (harmful_refusal_rows(r, "hardened") for r in reports) if rows]
-    if refused:
-        out["harmful_refusal"] = sum(sum(rows) / len(rows) for rows in refused) / len(refused)
-    nll = [[s / max(t, 1) for s, t in u["benign_nll_rows"]] for u in utils if u.get("benign_nll_rows")]
-    groups = {"benign_nll_ci": nll, "harmful_refusal_ci": refused}
-    for key, rows_key in (("over_refusal_ci", "over_refusal_rows"), ("mcq_accuracy_ci", "mcq_correct_rows")):
-        groups[key] = [list(map(float, u[rows_key])) for u in utils if u.get(rows_key)]
+    groups = {"benign_nll": [[s / max(t, 1) for s, t in u["benign_nll_rows"]] for u in utils if u.get("benign_nll_rows")]}
+    for rates in (_rate_rows(r, "hardened") for r in reports):
+        for key, rows in rates.items():
+            groups.setdefault(key, []).append(rows)
+    if groups.get("harmful_refusal"):
+        out["harmful_refusal"] = sum(sum(rows) / len(rows) for rows in groups["harmful_refusal"]) / len(groups["harmful_refusal"])
     for key, rows in groups.items():
         if rows:
-            out[key] = hierarchical_mean_ci(rows, int(boot.samples), int(boot.seed))[1]
+            out[f"{key}_ci"] = hierarchical_mean_ci(rows, int(boot.samples), int(boot.seed))[1]
     return out
 
 
