@@ -235,4 +235,4 @@ def resolution(results: list[dict], scored: list[dict], utility: dict | None, me
         prompts["harmful_eval"]["varies"] = harmful
     options = {k: evaluation[k] for k in ("max_prompts", "utility_max_prompts") if evaluation.get(k) is not None}
     return {**(meta.get("resolution") or {}), "attacks": attacks, "prompts": prompts, "subsample_options": options,
-            "ci_methods": METHODS, "proxy": proxies or None}
+            "ci_methods": METHODS, "proxy": proxies or None, "eval_split": evaluation.get("eval_split")}

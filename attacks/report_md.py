@@ -233,6 +233,9 @@ def resolution_lines(report: dict) -> list[str]:
             value = options.get(keys[option[name]])
             sub = f" (a subsample: {option[name]}={value})" if value is not None else " (a subsample)"
         lines.append(f"- Prompts: {of} {names.get(name, name)}{sub}.")
+    if res.get("eval_split") == "validation":
+        lines.append("- Rows: the **validation** split (data.eval_split=validation: the held-out rows after "
+                     "data.test_rows), for tuning; report the test split.")
     for attack, proxies in (res.get("proxy") or {}).items():
         shown = "; ".join(", ".join(f"{k} {_fmt(v) if isinstance(v, float) else v}" for k, v in p.items())
                           for p in proxies)

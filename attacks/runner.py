@@ -188,4 +188,5 @@ def describe_evaluation(cfg, evaluator: Evaluator) -> dict:
     report's `resolution` says from it whether a set was subsampled)."""
     return {"harmful_prompts": len(evaluator.harmful_prompts), "benign_rows": len(evaluator.benign),
             "max_prompts": OmegaConf.select(cfg, "eval.max_prompts"),
-            "utility_max_prompts": OmegaConf.select(cfg, "utility.max_prompts")}
+            "utility_max_prompts": OmegaConf.select(cfg, "utility.max_prompts"),
+            "eval_split": OmegaConf.select(cfg, "data.eval_split") or "test"}

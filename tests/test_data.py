@@ -231,3 +231,30 @@ def test_mcq_answer_must_index_choices(tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(DataError, match="nope.jsonl: data file not found"):
         load_records(tmp_path / "nope.jsonl", "benign")
+
+
+@pytest.mark.parametrize("test_rows", [{"harmful_eval": 32, "edgy": 48, "mcq": 48}, {"edgy": 1}, {"harmful_eval": 5, "mcq": 200}])
+def test_test_rows_split_each_held_out_set_into_test_and_validation(shipped, test_rows):
+    rows = "{" + ",".join(f"{k}:{n}" for k, n in test_rows.items()) + "}"
+    test = load_data(compose_config("harden", [f"data.test_rows={rows}"]).data)
+    validation = load_data(compose_config("harden", [f"data.test_rows={rows}", "data.eval_split=validation"]).data)
+    for key in ("harmful_eval", "edgy", "mcq"):
+        whole = [r["id"] for r in getattr(shipped, key)]
+        kept = [r["id"] for r in getattr(test, key)]
+        tuned = [r["id"] for r in getattr(validation, key)]
+        n = test_rows.get(key)
+        assert kept == (whole[:n] if n else whole)  # the test rows: the top of the evaluation order
+        assert tuned == (whole[n:] if n else whole) and (not n or not set(kept) & set(tuned))
+    # nothing but the held-out sets moves: training data is the same on both sides
+    assert validation.harmful_train == test.harmful_train == shipped.harmful_train
+    assert validation.edgy_train == shipped.edgy_train and validation.benign_eval == shipped.benign_eval
+
+
+def test_the_durability_preset_tests_on_what_its_study_reads_and_tunes_on_the_rest(shipped):
+    cfg = compose_config("harden", ["preset=durability_v3"])
+    test = load_data(cfg.data)
+    tuned = load_data(compose_config("harden", ["preset=durability_v3", "data.eval_split=validation"]).data)
+    # the test rows are exactly the capped evaluation's (eval.max_prompts / utility.max_prompts)
+    assert len(test.harmful_eval) == cfg.eval.max_prompts and len(test.edgy) == len(test.mcq) == cfg.utility.max_prompts
+    for key in ("harmful_eval", "edgy", "mcq"):
+        assert [r["id"] for r in getattr(test, key) + getattr(tuned, key)] == [r["id"] for r in getattr(shipped, key)]

@@ -221,3 +221,11 @@ def test_keel_evaluate_without_baseline_shows_its_utility():
     assert "| MCQ accuracy (24 questions) | 45.8% (prompts" in md
     assert "Breaking the checkpoint took 20 fine-tuning steps" in report["headline"]["text"]
     assert "Utility of the checkpoint: MCQ accuracy 45.8%" in report["headline"]["text"]
+
+
+@pytest.mark.parametrize("split, said", [("validation", True), ("test", False), (None, False)])
+def test_a_report_on_validation_rows_says_so(split, said):
+    evaluation = {**META["evaluation"], **({"eval_split": split} if split else {})}
+    report, md = report_of(pair([0, 12], [0, 12]), utility(), meta={"evaluation": evaluation})
+    assert report["resolution"]["eval_split"] == split
+    assert ("the **validation** split (data.eval_split=validation" in md) is said

@@ -131,6 +131,24 @@ def test_config_check_before_resuming(tmp_path):
     assert config_hash(yaml.safe_load(run.config.read_text())) == config_hash(config)
 
 
+@pytest.mark.parametrize("key, later", [("data.eval_split", "validation"), ("data.test_rows", {"edgy": 4}),
+                                        ("defense.helpful_boundary.kl_tokens", 4)])
+def test_an_option_added_later_matches_a_saved_config_without_it_at_its_neutral_value(key, later):
+    from train.resume import ADDED_OPTIONS
+
+    section, *path = key.split(".")
+    saved_config = {"harden": {"lr": 0.01}, "data": {"harmful": "h.jsonl"}, "defense": {"helpful_boundary": {"kl": 1.0}}}
+    with_option = json.loads(json.dumps(saved_config))
+    node = with_option[section]
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = ADDED_OPTIONS[key]
+    assert config_diff(saved_config, with_option) == [] and config_hash(saved_config) == config_hash(with_option)
+    node[path[-1]] = later  # another value is a real difference
+    assert config_diff(saved_config, with_option)[0].startswith(key)  # e.g. data.test_rows.edgy: <unset> -> 4
+    assert config_hash(saved_config) != config_hash(with_option)
+
+
 def test_a_config_without_outputs_is_just_replaced(tmp_path):
     run = saved(tmp_path, ["harden.lr=0.01"], outputs=False)  # a run that failed before doing anything
     cfg, config = current(run, ["harden.lr=0.02"])

@@ -22,6 +22,11 @@ Any data option may also name a data set through `datasets` (`hf:<id>`, a local 
 or a list of sources: train/sources.py, docs/data.md). `data.harmful_eval`, when set, replaces the held-out
 harmful prompts (e.g. a standard benchmark); the training split of `data.harmful` stays as it is.
 
+Tune on validation rows, report on test rows: `data.test_rows` ({harmful_eval: 32, edgy: 48, mcq: 48})
+names how many rows from the top of each held-out set (in evaluation order) are the test rows; with
+`data.eval_split: validation` every evaluation reads the rows after them instead, and with `test` (the
+default) it reads the test rows only, so no cap can reach a row that tuning looked at.
+
 Text fields longer than `data.max_chars` (default MAX_CHARS) are refused, not truncated: a cut prompt
 would be judged as a different prompt, and one 200,000-character prompt would make the evaluator
 allocate gigabytes. Raise the cap with `+data.max_chars=N` for long-context data. A UTF-8 byte-order
@@ -53,6 +58,7 @@ REQUIRED["harmful_nl"] = {**REQUIRED["harmful"], "language": str}
 REQUIRED["edgy_train"] = REQUIRED["edgy"]
 REQUIRED["benign_alt"] = REQUIRED["benign"]
 OPTIONAL_KINDS = ("edgy", "edgy_train", "benign_alt", "mcq", "identity")  # loaded as they are, not split
+SPLIT_SETS = ("harmful_eval", "edgy", "mcq")  # the held-out sets data.test_rows divides into test / validation
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_CHARS = 16_000  # per text field; ~4k tokens, far above the ~256-token training and evaluation windows
 
@@ -223,6 +229,24 @@ class DataBundle:
         return {k: len(v) for k, v in vars(self).items() if isinstance(v, list)}
 
 
+def choose_rows(sets: dict[str, list[dict]], harmful_eval: list[dict], cfg) -> None:
+    """Keep the test rows (the first data.test_rows[k] of each held-out set) or, with
+    data.eval_split=validation, the rows after them; `sets` gains the chosen `harmful_eval`."""
+    sets["harmful_eval"] = harmful_eval
+    split, test_rows = cfg.get("eval_split") or "test", dict(cfg.get("test_rows") or {})
+    if split not in ("test", "validation"):
+        raise DataError(f"data.eval_split: must be 'test' or 'validation', got {split!r}")
+    if split == "validation" and not test_rows:
+        raise DataError("data.eval_split=validation: needs data.test_rows, the rows of each held-out set "
+                        "kept for the test evaluation, e.g. data.test_rows={harmful_eval:32,edgy:48,mcq:48}")
+    for key, n in test_rows.items():
+        rows = sets[key]
+        if split == "validation" and n >= len(rows):
+            raise DataError(f"data.test_rows.{key}: {n} test rows leave no validation rows in data.{key} "
+                            f"({len(rows)} rows)")
+        sets[key] = rows[n:] if split == "validation" else rows[:n]
+
+
 def load_data(cfg) -> DataBundle:
     """Build a DataBundle from a `data` config node (paths, eval_fraction, split_seed, caps)."""
     cap = int(cfg.get("max_chars") or MAX_CHARS)
@@ -243,6 +267,8 @@ def load_data(cfg) -> DataBundle:
         nl = load_records(cfg.harmful_nl, "harmful_nl", "data.harmful_nl", cap)
         nl_train, nl_eval = split_following(nl, h_train, h_eval_groups, cfg.eval_fraction, cfg.split_seed)
         optional["harmful_nl_train"], optional["harmful_nl_eval"] = nl_train, interleave_by(nl_eval, "category")
+    choose_rows(optional, h_eval, cfg)
+    h_eval = optional.pop("harmful_eval")
     sources = {k: describe(cfg[k]) for k in ("harmful", "harmful_eval", "harmful_nl", "benign", *OPTIONAL_KINDS)
                if cfg.get(k)}
     return DataBundle(h_train, h_eval, b_train, b_eval, sources=sources, **optional)

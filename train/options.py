@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal, Union
 
 from train import KeelError
+from train.data import SPLIT_SETS
 
 # run.name: one plain path component (it names runs/<name>): letters, digits, and . _ - inside.
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -178,6 +179,13 @@ def source_ok(value) -> bool:
 
 
 SOURCE = "a file path, hf:<id>, a column map or a list of them (docs/data.md)"
+TEST_ROWS = "a map from harmful_eval / edgy / mcq to a row count >= 1 (docs/data.md)"
+
+
+def test_rows_ok(value) -> bool:
+    """data.test_rows: how many rows from the top of each held-out set are the test rows."""
+    return all(key in SPLIT_SETS and isinstance(n, int) and not isinstance(n, bool) and n >= 1
+               for key, n in value.items())
 
 
 @dataclass
@@ -194,6 +202,8 @@ class Data:
     eval_fraction: float = option(lambda v: 0 < v < 1, "in (0, 1)")
     split_seed: int = option()
     max_chars: int = option(**positive, optional=True)
+    eval_split: Literal["test", "validation"] = option(optional=True)
+    test_rows: dict | None = option(test_rows_ok, TEST_ROWS, optional=True)
 
 
 @dataclass

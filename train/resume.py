@@ -36,6 +36,11 @@ NOT_RESULTS = ("run", "wandb", "resume", "hydra", "release")
 # Nested keys that only feed the model card (keel release), not a result.
 NOT_RESULT_KEYS = ("model.base_model", "model.license")
 RESUME_MODES = ("auto", "true", "false", "force")
+# Options added after runs were saved, at the value that reproduces those runs: a saved config without the
+# option and a current one at this value compare (and hash) equal, so adding an option never orphans a
+# finished run. Another value is a real difference.
+ADDED_OPTIONS = {"data.eval_split": "test", "data.test_rows": None, "defense.helpful_boundary.kl_tokens": None,
+                 "defense.helpful_boundary.refusal_margin": 0.0, "defense.helpful_boundary.beta": 1.0}
 
 
 def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
@@ -50,7 +55,8 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 def result_fields(config: dict) -> dict[str, Any]:
     """The flattened config minus the keys that cannot change a result."""
     return {k: v for k, v in flatten(config).items()
-            if k.split(".")[0] not in NOT_RESULTS and k not in NOT_RESULT_KEYS}
+            if k.split(".")[0] not in NOT_RESULTS and k not in NOT_RESULT_KEYS
+            and not (k in ADDED_OPTIONS and v == ADDED_OPTIONS[k])}
 
 
 def config_hash(config: dict) -> str:
