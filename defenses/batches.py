@@ -58,8 +58,8 @@ class TokenizedRows(Sequence):
     """(prompt ids, completion ids) of `rows`, chat template applied on first access and cached: setup
     costs nothing, and a run tokenizes only the rows it draws."""
 
-    def __init__(self, tokenizer, rows: list[dict], completion: str):
-        self.tokenizer, self.rows, self.completion = tokenizer, rows, completion
+    def __init__(self, tokenizer, rows: list[dict], completion: str, prompt: str = "prompt"):
+        self.tokenizer, self.rows, self.completion, self.prompt = tokenizer, rows, completion, prompt
         self._cache: dict[int, tuple[list[int], list[int]]] = {}
 
     def __len__(self) -> int:
@@ -68,7 +68,7 @@ class TokenizedRows(Sequence):
     def __getitem__(self, i: int) -> tuple[list[int], list[int]]:
         if i not in self._cache:
             r = self.rows[i]
-            self._cache[i] = prompt_completion_ids(self.tokenizer, r["prompt"], r[self.completion],
+            self._cache[i] = prompt_completion_ids(self.tokenizer, r[self.prompt], r[self.completion],
                                                    r.get("system"))
         return self._cache[i]
 
@@ -114,6 +114,15 @@ def completion_logits(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch
     shifted = labels[:, 1:]
     keep = shifted != IGNORE
     return upcast(logits[:, :-1][keep]), shifted[keep]
+
+
+def opening_labels(labels: torch.Tensor, tokens: int | None) -> torch.Tensor:
+    """`labels` with only the first `tokens` completion tokens of each row kept (the rest IGNORE);
+    None keeps every completion token."""
+    if tokens is None:
+        return labels
+    keep = labels != IGNORE
+    return labels.masked_fill(~keep | (keep.cumsum(dim=1) > tokens), IGNORE)
 
 
 def masked_nll(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
