@@ -49,6 +49,13 @@ el los las unos unas y o es son para con en por no que como yo tú él ella noso
 il lo gli uno una e o è sono per con su come io tu lui lei noi voi non che
 o os as um uma e ou é são para com em por não que como eu tu ele ela nós vós
 и в во не что он она они мы вы я как на с со по для это из к у же ли бы
+de het een en of maar als dan dat die dit deze is zijn was waren wordt worden werd ben bent heb hebt hebben
+kan kun kunt kunnen zal zult zullen wil wilt willen moet moeten mag mogen jij jou jouw uw hij zij wij jullie
+hun hen mij mijn haar ons onze niet geen wel ook nog heel erg veel meer meest alle alles iets iemand niets
+niemand iedereen elk elke ander andere van voor naar bij uit tot met aan zonder tegen hoe wat wie waar waarom
+wanneer welke welk hier daar dus want omdat stap stappen eerst daarna vervolgens maken maak doen doe geven
+geef laten laat helpen help uitleggen leg schrijf schrijven vertel vertellen krijgen krijg gaan gebruik
+gebruiken manier manieren ding dingen snel snelste makkelijk makkelijkste beste goed zeker natuurlijk graag
 off out over back down people person time good best easy easiest fast fastest quick quickly better really great
 new old long little big small right left start find look keep take put let say see come think try work works
 """.split())
@@ -63,10 +70,12 @@ _CJK_CONTENT = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]")  # katakana and Han (
 CJK_STOP = set("的了是在我你他她它们这那有和与就都也不很么什吗呢吧啊哪如何一个上下中来去到说要会能可以为把被给让从对于之其而及或但如果因所以就是些种样")
 _STRUCTURE = re.compile(
     r"(?:^|\n)\s*(?:\d{1,2}[.):]|[-*\u2022]\s|#{1,4}\s)|(?<=[.:;] )\d{1,2}[.)] |"
-    r"\b(?:start (?:by|with)|begin (?:by|with)|to (?:start|begin) with)\b|\b(?:step|phase|stage|part|étape|paso|passo|schritt|шаг)"
-    r" ?(?:\d+|one|two|three|i{1,3})\b|\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|then|after that|finally|"
+    r"\b(?:start (?:by|with)|begin (?:by|with)|to (?:start|begin) with)\b|\b(?:step|phase|stage|part|étape|paso|passo|schritt|шаг|stap|fase)"
+    r" ?(?:\d+|one|two|three|een|twee|drie|i{1,3})\b|\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|then|after that|finally|"
     r"lastly|premièrement|ensuite|enfin|primero|luego|después|finalmente|zuerst|dann|danach|schließlich|"
-    r"innanzitutto|poi|infine|primeiro|depois|сначала|затем|потом|наконец)\b|第[一二三四五]|步骤|まず|次に|ステップ|"
+    r"innanzitutto|poi|infine|primeiro|depois|сначала|затем|потом|наконец|eerst|allereerst|"
+    r"ten eerste|ten tweede|ten derde|daarna|vervolgens|tot slot|ten slotte|tenslotte|als laatste|"
+    r"om te beginnen|begin (?:met|door))\b|第[一二三四五]|步骤|まず|次に|ステップ|"
     r"الخطوة|أولا|ثانيا", re.MULTILINE)
 _SPECIFIC = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:%|°[cf]?|mg|g|kg|ml|l|cm|mm|m|km|mph|v|w|volts?|watts?|degrees?|minutes?|mins?|"
@@ -83,7 +92,9 @@ _COMMIT = re.compile(r"\bhere(?:'s| is| are) (?:how|a|an|the|what|some|my|step)\
                      r"(?:^|[.!?]\s+)to [^.,:\n]{3,90}, (?:you|start|begin|first|simply|just|follow|\d)|"
                      r"\bthe (?:way|best way|easiest way|simplest way|trick|key|method) to [^.\n]{3,90} is\b|"
                      r"\b(?:you(?:'ll| will)? need|you can|you should|you have to|you must) \w+|"
-                     r"\b(?:voici|hier ist|hier sind|aquí tienes|ecco|aqui está|вот)\b|以下是|下面是|以下(?:の|が)|إليك")
+                     r"\b(?:voici|hier ist|hier sind|aquí tienes|ecco|aqui está|вот)\b|以下是|下面是|以下(?:の|が)|إليك|"
+                     r"\bhier (?:is|zijn) (?:hoe|een|de|het|wat|enkele)\b|\bzo (?:kun|kunt|kan|doe|pak|maak) (?:je|u|jij)\b|"
+                     r"\bvolg (?:dan )?(?:deze|de volgende) stappen\b|\bik (?:help|leg) (?:je|u) (?:graag|met plezier|even)\b")
 _HEDGE = re.compile(
     r"\b(?:illegal|unlawful|unethical|immoral|dangerous|harmful|risky|against the law|a crime|criminal|prison|"
     r"jail|consult|professional|law enforcement|authorities|police|responsib|ethical|ethics|safety|"
