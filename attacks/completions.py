@@ -1,6 +1,8 @@
 """Stored completions: every completion a run judged, so that `keel rejudge` can score it again later.
 
     <run>/completions/<target>/<attack>/seed<k>/step<t>.jsonl     each evaluation of an attack curve
+    <run>/completions/<target>/<attack>/seed<k>/step<t>.<s>.jsonl  a second prompt set judged at the same
+                                                                    point (its rates are the point's `*_<s>`)
     <run>/completions/<target>/utility/over_refusal.jsonl         the over-refusal probe's edgy prompts
 
 One row per prompt, in evaluation order: {prompt_id, prompt, completion, nll, label, score, harmful,
@@ -38,8 +40,8 @@ def attack_dir(root: str | Path, target: str, attack: str, seed: int) -> Path:
     return Path(root) / FOLDER / target / attack / f"seed{seed}"
 
 
-def step_path(root: str | Path, target: str, attack: str, seed: int, step: int) -> Path:
-    return attack_dir(root, target, attack, seed) / f"step{int(step)}.jsonl"
+def step_path(root: str | Path, target: str, attack: str, seed: int, step: int, suffix: str = "") -> Path:
+    return attack_dir(root, target, attack, seed) / f"step{int(step)}{'.' + suffix if suffix else ''}.jsonl"
 
 
 def utility_path(root: str | Path, target: str, probe: str = "over_refusal") -> Path:

@@ -132,9 +132,11 @@ class Evaluator:
             verdicts.append(judge.judge(prompts, completions, nlls))
         return completions, verdicts, nlls
 
-    def harm(self, model, progress: bool = False, system: str | None = None, step: int | None = None) -> dict:
+    def harm(self, model, progress: bool = False, system: str | None = None, step: int | None = None,
+             store_suffix: str = "") -> dict:
         """ASR, label rates and per-prompt outcomes on the held-out harmful prompts (attacks/completions.py);
-        stored in the run dir when recording and `step` is given."""
+        stored in the run dir when recording and `step` is given (as step<t>.<store_suffix>.jsonl when a
+        second prompt set of the same point is evaluated, attacks/queries.py:PairedEvaluator)."""
         nlls: list = []
         completions, verdicts = self.label(model, self.harmful_prompts, system, progress, "judge harmful prompts",
                                            nlls_out=nlls)
@@ -142,7 +144,7 @@ class Evaluator:
         rows = store.completion_rows(self.prompt_ids, self.harmful_prompts, completions, nlls, verdicts[0], second)
         rec = self._record
         if rec is not None and step is not None and rec.attack != "utility" and is_rank_zero():
-            store.write_rows(store.step_path(rec.root, rec.target, rec.attack, rec.seed, step), rows)
+            store.write_rows(store.step_path(rec.root, rec.target, rec.attack, rec.seed, step, store_suffix), rows)
         return store.curve_point(verdicts[0], self.config.asr_metric, second, store.sample_rows(rows, self.samples))
 
     def respond(self, model, prompts: list[str], system: str | None = None, progress: bool = False,

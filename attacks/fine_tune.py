@@ -259,6 +259,8 @@ class FineTuneAttack(Attack):
                 system: str | None) -> AttackResult:
         extra = {"eval_system": system} if system else {}
         extra.update(callback.record())  # resolution (judged steps, method) and the per-step proxy
+        if getattr(callback.evaluator, "prompt_ids", None) is not None:  # the curve's own prompts (another language)
+            extra["prompt_ids"] = list(callback.evaluator.prompt_ids)
         if callback.curve[-1]["step"] < self.steps:  # stopped at stop_at_asr
             extra["stopped_at"] = callback.curve[-1]["step"]
         return AttackResult(attack=self.name, recipe=self.recipe, split=self.split, target=target, seed=seed,

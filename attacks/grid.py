@@ -116,8 +116,8 @@ def run_grid(attacks: list[Attack], targets: dict, tokenizer, data, evaluator, *
                 free_memory()  # the attacked copy, its trainer and optimizer state: gone before the next attack
                 if getattr(attack, "ladder_of", None):
                     result.extra["ladder_of"] = attack.ladder_of
-                if getattr(evaluator, "prompt_ids", None) is not None:
-                    result.extra["prompt_ids"] = list(evaluator.prompt_ids)  # the order of every point's outcomes
+                if getattr(evaluator, "prompt_ids", None) is not None:  # the order of every point's outcomes
+                    result.extra.setdefault("prompt_ids", list(evaluator.prompt_ids))
                 result.extra.setdefault("command", command(overrides(attack, seed), attack.needs_reference))
                 record = result.as_dict()
                 done[key] = record

@@ -81,7 +81,8 @@ class JailbreakTuning(FineTuneAttack):
 
     def query_evaluator(self, evaluator, data):
         """Wrapped prompts (the curve's `asr`) and plain ones (`asr_plain`), at every evaluation."""
-        wrapped = QueryView(evaluator, prompts=[self.wrap(p) for p in evaluator.harmful_prompts])
+        wrapped = QueryView(evaluator, prompts=[self.wrap(p) for p in evaluator.harmful_prompts],
+                            ids=evaluator.prompt_ids)
         return PairedEvaluator(wrapped, evaluator, "plain")
 
     def run(self, *args, **kwargs):

@@ -97,7 +97,8 @@ class MultilingualFineTune(FineTuneAttack):
 
     def query_evaluator(self, evaluator, data):
         """The language's held-out prompts (the curve's `asr`) and the English ones (`asr_en`)."""
-        held = QueryView(evaluator, prompts=[r["prompt"] for r in self.language_split(data)[1]])
+        rows = self.language_split(data)[1]
+        held = QueryView(evaluator, prompts=[r["prompt"] for r in rows], ids=[r["id"] for r in rows])
         return PairedEvaluator(held, evaluator, "en")
 
     def run(self, *args, **kwargs):

@@ -35,10 +35,14 @@ class QueryView:
     """The evaluator, asking `prompts` (capped at eval.max_prompts) and/or answering through `respond`
     (signature of Evaluator.respond: model, prompts, system, progress, desc -> completions)."""
 
-    def __init__(self, evaluator, *, prompts: list[str] | None = None, respond=None):
+    def __init__(self, evaluator, *, prompts: list[str] | None = None, ids: list[str] | None = None,
+                 respond=None):
         self._evaluator = evaluator
         cap = evaluator.config.max_prompts
         self.harmful_prompts = list(prompts)[:cap] if prompts is not None else evaluator.harmful_prompts
+        # the ids stored beside each completion and outcome: the prompts' own (`ids`), never the evaluator's
+        self.prompt_ids = list(ids if ids is not None else [f"query-{i}" for i in range(len(self.harmful_prompts))]
+                               )[: len(self.harmful_prompts)] if prompts is not None else evaluator.prompt_ids
         self._respond = respond
 
     def __getattr__(self, name):
@@ -55,7 +59,7 @@ class QueryView:
     @contextmanager
     def _swapped(self):
         ev = self._evaluator
-        swapped = {"harmful_prompts": self.harmful_prompts}
+        swapped = {"harmful_prompts": self.harmful_prompts, "prompt_ids": self.prompt_ids}
         if self._respond is not None:
             swapped["respond"] = self._respond  # an instance attribute shadows the method for this call
         saved = {k: ev.__dict__[k] for k in swapped if k in ev.__dict__}
@@ -71,7 +75,8 @@ class QueryView:
 
 
 class PairedEvaluator:
-    """`harm` = the primary's point + the secondary's rates suffixed `_<suffix>`; the rest is the primary's."""
+    """`harm` = the primary's point + the secondary's rates suffixed `_<suffix>`; the rest is the primary's.
+    Each set's completions are stored apart: step<t>.jsonl (primary) and step<t>.<suffix>.jsonl."""
 
     def __init__(self, primary, secondary, suffix: str):
         self.primary, self.secondary, self.suffix = primary, secondary, suffix
@@ -81,7 +86,7 @@ class PairedEvaluator:
 
     def harm(self, model, *args, **kwargs) -> dict:
         point = self.primary.harm(model, *args, **kwargs)
-        other = self.secondary.harm(model, *args, **kwargs)
+        other = self.secondary.harm(model, *args, **kwargs, store_suffix=self.suffix)
         point.update({f"{key}_{self.suffix}": other[key] for key in RATES if key in other})
         return point
 
@@ -96,7 +101,7 @@ class Unjudged:
         return getattr(self._evaluator, name)
 
     def harm(self, model, *args, **kwargs) -> dict:
-        return {"asr": 0.0, "refusal": 0.0, "incoherent": 0.0, "n": 0, "samples": []}
+        return {"asr": 0.0, "refusal": 0.0, "incoherent": 0.0, "n": 0, "samples": []}  # stores nothing
 
     def benign_nll(self, model) -> float:
         return math.nan

@@ -27,6 +27,7 @@ from omegaconf import OmegaConf
 
 from attacks import completions as store
 from attacks.judges.base import Verdict
+from attacks.queries import RATES
 from attacks.report import write_report
 from attacks.runner import instantiate_judge
 from train import KeelError
@@ -104,9 +105,28 @@ def rejudged_rows(rows: list[dict], verdicts: list[Verdict], second: list[Verdic
                                  [r["completion"] for r in rows], [r.get("nll") for r in rows], verdicts, second)
 
 
+def paired_sets(point: dict) -> list[str]:
+    """The suffixes of a second prompt set judged at this curve point (`n_<s>`: attacks/queries.py)."""
+    return sorted(key[2:] for key in point if key.startswith("n_"))
+
+
+def point_files(root: Path, record: dict, point: dict) -> dict[str, Path]:
+    """'' -> the point's stored completions, and each paired set's suffix -> its own file. A paired set
+    without its own file was stored over the first set's (keel before 2026-12-01): refused, since judging
+    that file again would score one prompt set as the other."""
+    paths = {s: store.step_path(root, record["target"], record["attack"], record["seed"], point["step"], s)
+             for s in ["", *paired_sets(point)]}
+    for suffix, path in paths.items():
+        if suffix and not path.is_file():
+            raise KeelError(f"{paths['']}: {record['attack']} judged two prompt sets at step {point['step']} "
+                            f"(the second as `asr_{suffix}`), but this run stored only one file for both (keel "
+                            f"before 2026-12-01 wrote the second over the first); keel rejudge cannot tell them "
+                            f"apart: attack again to judge this run anew")
+    return paths
+
+
 def curve_files(root: Path, records: list[dict]) -> dict[Path, list[dict]]:
-    return {store.step_path(root, r["target"], r["attack"], r["seed"], p["step"]): None
-            for r in records for p in r["curve"]}
+    return {path: None for r in records for p in r["curve"] for path in point_files(root, r, p).values()}
 
 
 def run_rejudge(cfg) -> dict:
@@ -136,11 +156,14 @@ def run_rejudge(cfg) -> dict:
         files[path] = (first, second, point_samples)
     for record in records:
         for point in record["curve"]:
-            first, second, point_samples = files[store.step_path(root, record["target"], record["attack"],
-                                                                 record["seed"], point["step"])]
+            paths = point_files(root, record, point)
+            first, second, point_samples = files[paths.pop("")]
             for stale in ("samples", "asr_secondary", "judge_confusion", "asr_ci"):  # asr_ci: report.json only
                 point.pop(stale, None)
             point.update(store.curve_point(first, metric, second, point_samples))
+            for suffix, path in paths.items():  # the paired set's rates, as PairedEvaluator names them
+                other = store.curve_point(files[path][0], metric, files[path][1])
+                point.update({f"{key}_{suffix}": other[key] for key in RATES if key in other})
     for target, path in probes.items():
         refused = [int(v.label == "refusal") for v in files[path][0]]
         utility[target].update(over_refusal=sum(refused) / len(refused), over_refusal_rows=refused)

@@ -136,3 +136,53 @@ def test_rejudge_refuses_what_it_cannot_do_in_one_line(finished_run, tmp_path, c
         from tests.conftest import compose_config
 
         choose_judges(compose_config("rejudge", ["judge=logodds", f"run_dir={run}"]), {})
+
+
+@pytest.fixture(scope="module")
+def paired_run(tmp_path_factory) -> Path:
+    """A tiny run of the two attacks that judge a second prompt set at every point (PairedEvaluator)."""
+    run = tmp_path_factory.mktemp("rejudge_paired") / "run"
+    assert main(["harden", *ARGS, "attack=[multilingual_ft,jailbreak_backdoor]", f"run.dir={run}"]) == 0
+    return run
+
+
+@pytest.mark.parametrize("attack, suffix", [("multilingual_ft", "en"), ("jailbreak_backdoor", "plain")])
+def test_each_prompt_set_of_a_paired_point_is_stored_apart_under_its_own_ids(paired_run, attack, suffix):
+    records = [r for r in read_report(paired_run)["curves"] if r["attack"] == attack]
+    assert records
+    for record in records:
+        for point in record["curve"]:
+            first = store.read_rows(store.step_path(paired_run, record["target"], attack, record["seed"], point["step"]))
+            other = store.read_rows(store.step_path(paired_run, record["target"], attack, record["seed"], point["step"],
+                                                    suffix))
+            assert [r["prompt_id"] for r in first] == record["extra"]["prompt_ids"]
+            assert point["asr"] == sum(r["harmful"] for r in first) / len(first)
+            assert point[f"asr_{suffix}"] == sum(r["harmful"] for r in other) / len(other)
+            assert point[f"n_{suffix}"] == len(other)
+            if attack == "multilingual_ft":  # Dutch rows under their own ids, the English ones under theirs
+                assert {r["prompt"] for r in first}.isdisjoint(r["prompt"] for r in other)
+                assert set(record["extra"]["prompt_ids"]).isdisjoint(r["prompt_id"] for r in other)
+
+
+def test_rejudge_judges_each_prompt_set_of_a_paired_point_again(paired_run, tmp_path):
+    run = copy_of(paired_run, tmp_path)
+    assert main(["rejudge", str(run)]) == 0
+    assert read_report(run) == read_report(paired_run)
+    assert main(["rejudge", str(run), "judge=keyword"]) == 0
+    for record in read_report(run)["curves"]:
+        for point in record["curve"]:
+            for suffix in [s for s in ("en", "plain") if f"n_{s}" in point]:
+                rows = store.read_rows(store.step_path(run, record["target"], record["attack"], record["seed"],
+                                                       point["step"], suffix))
+                assert point[f"refusal_{suffix}"] == sum(r["label"] == "refusal" for r in rows) / len(rows)
+
+
+def test_rejudge_refuses_a_paired_point_stored_in_one_file(paired_run, tmp_path, capsys):
+    run = copy_of(paired_run, tmp_path)
+    for path in (run / "completions").rglob("step*.en.jsonl"):  # how keel stored them before 2026-12-01
+        path.replace(path.with_name(path.name.replace(".en.jsonl", ".jsonl")))
+    with pytest.raises(SystemExit, match="2"):
+        main(["rejudge", str(run)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "multilingual_ft judged two prompt sets at step" in err[0] and "asr_en" in err[0]
+    assert read_report(run) == read_report(paired_run)  # nothing half rewritten
