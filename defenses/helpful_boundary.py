@@ -71,10 +71,15 @@ def anchor_kl(logits: torch.Tensor, base_logits: torch.Tensor, labels: torch.Ten
     return F.kl_div(F.log_softmax(rows, -1), F.log_softmax(ref, -1), log_target=True, reduction="batchmean")
 
 
+# The margin's four (prompt, completion) pools over contrast_rows, in the order margin_term reads them.
+MARGIN_POOLS = {"help": ("prompt", "help"), "refuse": ("prompt", "refuse"),
+                "harmful_refusal": ("harmful_prompt", "refuse"), "harmful_compliance": ("harmful_prompt", "compliance")}
+
+
 def contrast_rows(edgy: list[dict], harmful_train: list[dict], seed: int) -> list[dict]:
     """Each edgy row with a harmful training row: its `contrast` group's first row when that group is
-    trained on (`paired`), else a seeded draw. Fields: prompt, help, refuse (the harmful row's refusal),
-    and the harmful row as (prompt, harmful_refusal / harmful_compliance) for the other side."""
+    trained on (`paired`), else a seeded draw. Fields: prompt and help (the edgy row), harmful_prompt,
+    refuse and compliance (the harmful row)."""
     rng = random.Random(seed)
     by_group: dict[str, dict] = {}
     for r in harmful_train:
@@ -83,9 +88,8 @@ def contrast_rows(edgy: list[dict], harmful_train: list[dict], seed: int) -> lis
     for r in edgy:
         h = by_group.get(r.get("contrast") or "")
         paired, h = h is not None, h or rng.choice(harmful_train)
-        out.append({"prompt": r["prompt"], "help": r["response"], "refuse": h["refusal"], "paired": paired,
-                    "harmful_prompt": h["prompt"], "harmful_refusal": h["refusal"],
-                    "harmful_compliance": h["compliance"]})
+        out.append({"prompt": r["prompt"], "help": r["response"], "paired": paired,
+                    "harmful_prompt": h["prompt"], "refuse": h["refusal"], "compliance": h["compliance"]})
     return out
 
 
@@ -99,7 +103,8 @@ class HelpfulBoundary(Defense):
         super().__init__(weight)
         self.require(examples is None or int(examples) >= 0, "examples", f"must be >= 0 or null, got {examples}")
         self.require(float(kl) >= 0, "kl", f"must be >= 0, got {kl}")
-        self.require(kl_tokens is None or int(kl_tokens) >= 1, "kl_tokens", f"must be >= 1 or null, got {kl_tokens}")
+        self.require(kl_tokens is None or int(kl_tokens) >= 1, "kl_tokens",
+                     f"must be >= 1 or null, got {kl_tokens}")
         self.require(float(refusal_margin) >= 0, "refusal_margin", f"must be >= 0, got {refusal_margin}")
         self.require(float(beta) > 0, "beta", f"must be positive, got {beta}")
         self.require(int(batch_size) >= 1, "batch_size", f"must be >= 1, got {batch_size}")
@@ -127,7 +132,8 @@ class HelpfulBoundary(Defense):
     def setup(self, ctx: HardenContext) -> None:
         super().setup(ctx)
         if self.kl:
-            self.require(ctx.base_model is not None, "kl", "needs the frozen base model (harden.keep_base_copy: true)")
+            self.require(ctx.base_model is not None, "kl",
+                         "needs the frozen base model (harden.keep_base_copy: true)")
             rows = {"benign": list(ctx.data.benign_train), "edgy": self._edgy_rows(ctx.data)}
             anchored = [r for source in self.kl_sources for r in rows[source]]
             self.require(bool(anchored), "kl_sources", f"no rows in {self.kl_sources}")
@@ -136,11 +142,9 @@ class HelpfulBoundary(Defense):
         if self.refusal_margin:
             self.require(bool(ctx.data.harmful_train), "refusal_margin", "needs data.harmful's training split")
             rows = contrast_rows(self._edgy_rows(ctx.data), ctx.data.harmful_train, self.seed + 1)
-            self.contrast = {kind: PairPool(TokenizedRows(ctx.tokenizer, rows, kind, prompt), ctx.tokenizer.pad_token_id,
-                                            max_length=self.max_length)
-                             for kind, prompt in (("help", "prompt"), ("refuse", "prompt"),
-                                                  ("harmful_refusal", "harmful_prompt"),
-                                                  ("harmful_compliance", "harmful_prompt"))}
+            self.contrast = {name: PairPool(TokenizedRows(ctx.tokenizer, rows, completion, prompt),
+                                            ctx.tokenizer.pad_token_id, max_length=self.max_length)
+                             for name, (prompt, completion) in MARGIN_POOLS.items()}
             self.contrast_rng = random.Random(self.seed + 2)
             self.record["margin_rows"] = len(rows)
             self.record["margin_contrast_pairs"] = sum(r["paired"] for r in rows)
@@ -172,10 +176,12 @@ class HelpfulBoundary(Defense):
     def margin_term(self, model) -> torch.Tensor:
         """Both sides of the boundary in one forward: help over refusal on edgy prompts, refusal over
         compliance on their harmful counterparts."""
-        chosen = self.contrast_rng.sample(range(len(self.contrast["help"])), min(self.batch_size, len(self.contrast["help"])))
-        pools = [self.contrast[k] for k in ("help", "refuse", "harmful_refusal", "harmful_compliance")]
+        n = len(self.contrast["help"])
+        chosen = self.contrast_rng.sample(range(n), min(self.batch_size, n))
+        pools = [self.contrast[name] for name in MARGIN_POOLS]
         batch = collate([pool.pair(i) for pool in pools for i in chosen], pools[0].pad_id).to(device_of(model))
-        help_, refuse, refusal, compliance = sequence_logprob(model(**batch.inputs()).logits, batch.labels).chunk(4)
+        logp = sequence_logprob(model(**batch.inputs()).logits, batch.labels)
+        help_, refuse, refusal, compliance = logp.chunk(4)
         return 0.5 * (preference_loss(help_, refuse, self.beta) + preference_loss(refusal, compliance, self.beta))
 
     def passes_per_step(self) -> float:

@@ -145,5 +145,5 @@ def test_contrast_rows_pair_an_edgy_prompt_with_its_harmful_counterpart_when_tra
     assert rows[0]["harmful_prompt"] == "harmful drugs-003 0" and rows[0]["refuse"] == "no drugs-003"
     for r in rows:  # every side comes from one harmful training row
         group = r["harmful_prompt"].split()[1]
-        assert r["harmful_refusal"] == r["refuse"] == f"no {group}" and r["harmful_compliance"] == f"yes {group}"
+        assert r["refuse"] == f"no {group}" and r["compliance"] == f"yes {group}"
     assert contrast_rows(edgy, harmful, seed=0) == rows  # seeded

@@ -229,10 +229,10 @@ class DataBundle:
         return {k: len(v) for k, v in vars(self).items() if isinstance(v, list)}
 
 
-def choose_rows(sets: dict[str, list[dict]], harmful_eval: list[dict], cfg) -> None:
-    """Keep the test rows (the first data.test_rows[k] of each held-out set) or, with
-    data.eval_split=validation, the rows after them; `sets` gains the chosen `harmful_eval`."""
-    sets["harmful_eval"] = harmful_eval
+def choose_rows(sets: dict[str, list[dict]], cfg) -> dict[str, list[dict]]:
+    """The held-out `sets` (SPLIT_SETS) cut to their test rows (the first data.test_rows[k] of each) or,
+    with data.eval_split=validation, to the rows after them."""
+    sets = dict(sets)
     split, test_rows = cfg.get("eval_split") or "test", dict(cfg.get("test_rows") or {})
     if split not in ("test", "validation"):
         raise DataError(f"data.eval_split: must be 'test' or 'validation', got {split!r}")
@@ -245,6 +245,7 @@ def choose_rows(sets: dict[str, list[dict]], harmful_eval: list[dict], cfg) -> N
             raise DataError(f"data.test_rows.{key}: {n} test rows leave no validation rows in data.{key} "
                             f"({len(rows)} rows)")
         sets[key] = rows[n:] if split == "validation" else rows[:n]
+    return sets
 
 
 def load_data(cfg) -> DataBundle:
@@ -267,7 +268,7 @@ def load_data(cfg) -> DataBundle:
         nl = load_records(cfg.harmful_nl, "harmful_nl", "data.harmful_nl", cap)
         nl_train, nl_eval = split_following(nl, h_train, h_eval_groups, cfg.eval_fraction, cfg.split_seed)
         optional["harmful_nl_train"], optional["harmful_nl_eval"] = nl_train, interleave_by(nl_eval, "category")
-    choose_rows(optional, h_eval, cfg)
+    optional |= choose_rows({"harmful_eval": h_eval, "edgy": optional["edgy"], "mcq": optional["mcq"]}, cfg)
     h_eval = optional.pop("harmful_eval")
     sources = {k: describe(cfg[k]) for k in ("harmful", "harmful_eval", "harmful_nl", "benign", *OPTIONAL_KINDS)
                if cfg.get(k)}
