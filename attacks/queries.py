@@ -40,9 +40,13 @@ class QueryView:
         self._evaluator = evaluator
         cap = evaluator.config.max_prompts
         self.harmful_prompts = list(prompts)[:cap] if prompts is not None else evaluator.harmful_prompts
-        # the ids stored beside each completion and outcome: the prompts' own (`ids`), never the evaluator's
-        self.prompt_ids = list(ids if ids is not None else [f"query-{i}" for i in range(len(self.harmful_prompts))]
-                               )[: len(self.harmful_prompts)] if prompts is not None else evaluator.prompt_ids
+        # the ids stored beside each completion and outcome: other prompts never take the evaluator's ids
+        if prompts is None:
+            self.prompt_ids = evaluator.prompt_ids
+        elif ids is not None:
+            self.prompt_ids = list(ids)[: len(self.harmful_prompts)]
+        else:
+            self.prompt_ids = [f"query-{i}" for i in range(len(self.harmful_prompts))]
         self._respond = respond
 
     def __getattr__(self, name):
@@ -101,7 +105,7 @@ class Unjudged:
         return getattr(self._evaluator, name)
 
     def harm(self, model, *args, **kwargs) -> dict:
-        return {"asr": 0.0, "refusal": 0.0, "incoherent": 0.0, "n": 0, "samples": []}  # stores nothing
+        return {"asr": 0.0, "refusal": 0.0, "incoherent": 0.0, "n": 0, "samples": []}
 
     def benign_nll(self, model) -> float:
         return math.nan

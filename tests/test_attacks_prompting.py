@@ -194,3 +194,17 @@ def test_a_query_view_swaps_prompts_and_responder_for_each_call_only():
     assert view.tokenizer is plain.tokenizer and plain.harm(None)["seen"] == ["A", "B", "C"]
     paired = PairedEvaluator(view, plain, "plain").harm(None)
     assert paired["seen"] == ["xx", "yy"] and (paired["n"], paired["n_plain"]) == (2, 3)
+
+
+@pytest.mark.parametrize("prompts, ids, expected", [
+    (None, None, ["e0", "e1", "e2"]),                  # the evaluator's own prompts keep their ids
+    (["p", "q", "r", "s"], ["a", "b", "c", "d"], ["a", "b", "c"]),  # other prompts, their own ids, capped
+    (["p", "q"], None, ["query-0", "query-1"]),        # other prompts never borrow the evaluator's ids
+])
+def test_a_query_view_stores_its_prompts_under_their_own_ids(prompts, ids, expected):
+    from attacks.queries import QueryView
+
+    evaluator = types.SimpleNamespace(config=types.SimpleNamespace(max_prompts=3), harmful_prompts=["x", "y", "z"],
+                                prompt_ids=["e0", "e1", "e2"])
+    view = QueryView(evaluator, prompts=prompts, ids=ids)
+    assert view.prompt_ids == expected and len(view.prompt_ids) == len(view.harmful_prompts)
