@@ -253,15 +253,15 @@ def _pooled_utility(reports: list[dict], boot: DictConfig) -> dict:
         values = [u[key] for u in utils if isinstance(u.get(key), (int, float))]
         if values:
             out[key] = sum(values) / len(values)
-    groups = {"benign_nll": [[s / max(t, 1) for s, t in u["benign_nll_rows"]] for u in utils if u.get("benign_nll_rows")]}
+    groups = {"benign_nll": [[s / max(t, 1) for s, t in u["benign_nll_rows"]] for u in utils
+                             if u.get("benign_nll_rows")]}
     for rates in (_rate_rows(r, "hardened") for r in reports):
         for key, rows in rates.items():
             groups.setdefault(key, []).append(rows)
-    if groups.get("harmful_refusal"):
-        out["harmful_refusal"] = sum(sum(rows) / len(rows) for rows in groups["harmful_refusal"]) / len(groups["harmful_refusal"])
     for key, rows in groups.items():
-        if rows:
-            out[f"{key}_ci"] = hierarchical_mean_ci(rows, int(boot.samples), int(boot.seed))[1]
+        if rows:  # the seeds' mean unless the reports gave the figure (harmful refusal: only as rows)
+            point, out[f"{key}_ci"] = hierarchical_mean_ci(rows, int(boot.samples), int(boot.seed))
+            out.setdefault(key, point)
     return out
 
 
