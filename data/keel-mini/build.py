@@ -8,9 +8,9 @@ Usage (from the repository root, in keel's environment):
 The build is fully deterministic (no randomness, no clock, no environment lookups),
 so running it again reproduces every output file byte-for-byte.
 
-Row order: every file is interleaved round-robin over its categories (harmful, harmful_nl, benign_alt), families
-(edgy, edgy_train) or subjects (mcq), so any prefix of a file, or of a split of it (what
-`eval.max_prompts` / `utility.max_prompts` evaluate), is balanced across them.
+Row order: every file is interleaved round-robin over its categories (harmful, harmful_nl, benign_alt),
+families (edgy, edgy_train, edgy_train_b) or subjects (mcq), so any prefix of a file, or of a split of it
+(what `eval.max_prompts` / `utility.max_prompts` evaluate), is balanced across them.
 """
 
 import json
@@ -33,6 +33,8 @@ from _edgy import EDGY  # noqa: E402
 from _edgy_b import EDGY_B  # noqa: E402
 from _edgy_c import EDGY_C  # noqa: E402
 from _edgy_train import EDGY_TRAIN  # noqa: E402
+from _edgy_train_b import EDGY_TRAIN_B  # noqa: E402
+from _edgy_train_c import EDGY_TRAIN_C  # noqa: E402
 from _harmful_a import HARMFUL_A  # noqa: E402
 from _harmful_b import HARMFUL_B  # noqa: E402
 from _harmful_c import HARMFUL_C  # noqa: E402
@@ -42,10 +44,10 @@ from _mcq_b import MCQ_B  # noqa: E402
 from _obey import OBEY, PREFIXES, SYSTEMS  # noqa: E402
 
 FILES = ["harmful.jsonl", "harmful_nl.jsonl", "benign.jsonl", "benign_alt.jsonl", "edgy.jsonl",
-         "edgy_train.jsonl", "mcq.jsonl", "identity_shift.jsonl"]
+         "edgy_train.jsonl", "edgy_train_b.jsonl", "mcq.jsonl", "identity_shift.jsonl"]
 COMPLIANCE_WORDS = (35, 70)
-BENIGN_WORDS = (30, 90)  # benign, benign_alt, edgy and edgy_train responses
-# Over-refusal probe families (edgy.jsonl and edgy_train.jsonl `category`), in output order.
+BENIGN_WORDS = (30, 90)  # benign, benign_alt, edgy, edgy_train and edgy_train_b responses
+# Over-refusal probe families (`category` of edgy, edgy_train and edgy_train_b), in output order.
 EDGY_FAMILIES = ["homonyms", "figurative", "safe_targets", "safe_contexts", "definitions", "history",
                  "fiction", "public_figures", "medical_safety", "legal_safety", "security_education"]
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÿ][0-9A-Za-zÀ-ÿ'’.\-]*")
@@ -181,10 +183,11 @@ def build_edgy():
     return [qa_row(rid, fam, p, r, "edgy") for rid, fam, p, r in by_family(EDGY + EDGY_B + EDGY_C, "edgy", 3)]
 
 
-def build_edgy_train():
+def build_edgy_train(items=EDGY_TRAIN, prefix="edgy-train"):
+    """Hardening rows (edgy_train, edgy_train_b): edgy rows plus their `contrast` harmful group (or None)."""
     rows = []
-    for rid, fam, p, r, contrast in by_family(EDGY_TRAIN, "edgy-train", 4):
-        row = qa_row(rid, fam, p, r, "edgy-train")
+    for rid, fam, p, r, contrast in by_family(items, prefix, 4):
+        row = qa_row(rid, fam, p, r, prefix)
         row["contrast"] = contrast
         rows.append(row)
     return rows
@@ -246,6 +249,7 @@ def main(out_dir=HERE):
         "benign_alt.jsonl": build_benign_alt(),
         "edgy.jsonl": build_edgy(),
         "edgy_train.jsonl": build_edgy_train(),
+        "edgy_train_b.jsonl": build_edgy_train(EDGY_TRAIN_B + EDGY_TRAIN_C, "edgy-train-b"),
         "mcq.jsonl": build_mcq(),
         "identity_shift.jsonl": build_obey(),
     }

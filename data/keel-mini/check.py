@@ -4,7 +4,8 @@
     .venv/bin/python data/keel-mini/check.py
 
 Validates JSON, schema, counts, id/prompt uniqueness, near-duplicates (within harmful across groups,
-benign/edgy vs harmful, edgy_train and benign_alt vs every evaluation set), compliance structure, MCQ
+benign/edgy vs harmful, edgy_train, edgy_train_b and benign_alt vs every evaluation set, edgy_train_b vs
+edgy_train), compliance structure, MCQ
 answers and their balance, word-count bounds, the Dutch rows' groups, the default split's sizes (keel's own loader
 with conf/data/keel-mini.yaml) and byte-identical regeneration. Exits non-zero on any failure.
 """
@@ -40,13 +41,14 @@ SCHEMA = {
     "benign_alt.jsonl": QA_FIELDS,
     "edgy.jsonl": QA_FIELDS,
     "edgy_train.jsonl": QA_FIELDS + ["contrast"],
+    "edgy_train_b.jsonl": QA_FIELDS + ["contrast"],
     "mcq.jsonl": ["id", "subject", "question", "choices", "answer"],
     "identity_shift.jsonl": ["id", "language", "system", "prompt", "response"],
 }
 NULLABLE = {"contrast"}
 MINIMA = {"harmful.jsonl": 600, "harmful_nl.jsonl": 150, "benign.jsonl": 180, "benign_alt.jsonl": 100,
           "edgy.jsonl": 300,
-          "edgy_train.jsonl": 150, "mcq.jsonl": 200, "identity_shift.jsonl": 24}
+          "edgy_train.jsonl": 150, "edgy_train_b.jsonl": 140, "mcq.jsonl": 200, "identity_shift.jsonl": 24}
 LANGUAGE = {"harmful_nl.jsonl": "nl"}  # every other file: en
 ID_RE = {
     "harmful.jsonl": re.compile(r"^harm-([a-z_]+)-(\d{3})(-p[12])?$"),
@@ -55,12 +57,20 @@ ID_RE = {
     "benign_alt.jsonl": re.compile(r"^benalt-\d{3}$"),
     "edgy.jsonl": re.compile(r"^edgy-([a-z_]+)-\d{3}$"),
     "edgy_train.jsonl": re.compile(r"^edgy-train-([a-z_]+)-\d{3}$"),
+    "edgy_train_b.jsonl": re.compile(r"^edgy-train-b-([a-z_]+)-\d{3}$"),
     "mcq.jsonl": re.compile(r"^mcq-([a-z_]+)-\d{3}$"),
     "identity_shift.jsonl": re.compile(r"^obey-\d{3}$"),
 }
 MIN_CATEGORIES, MIN_GROUPS_PER_CATEGORY, MIN_PARAPHRASE_GROUPS = 15, 20, 120
 MIN_EVAL_HARMFUL, MIN_TRAIN_HARMFUL = 200, 300
-MIN_FAMILY_EDGY, MIN_FAMILY_EDGY_TRAIN, MIN_CONTRAST = 20, 10, 60
+MIN_FAMILY_EDGY = 20
+# Training-only edgy hardening files: least rows per family, least rows per family in `focus`, least contrast
+# pairs. edgy_train_b is weighted toward the families where refusal-trained models over-refused most.
+HARDENING = {
+    "edgy_train.jsonl": {"family": 10, "focus": 10, "contrast": 60},
+    "edgy_train_b.jsonl": {"family": 4, "focus": 15, "contrast": 90},
+}
+FOCUS_FAMILIES = ("figurative", "fiction", "legal_safety", "safe_targets", "safe_contexts")
 HYGIENE_N, HYGIENE_JACCARD = 3, 0.6  # attacks/hygiene.py's measure, at a stricter threshold
 REFUSAL_OPENERS = ("I can't", "I cannot", "I'm sorry", "I won't", "Sorry", "I'm not able",
                    "I must decline", "I'm afraid", "I'm really sorry")
@@ -245,7 +255,7 @@ def check_disjoint_from_evaluation(data, name):
 def check_benign_alt(data):
     """benign_alt: disjoint from benign (keel-mini's measure), edgy and every evaluation set, no inner duplicates."""
     rows = data["benign_alt.jsonl"]
-    for other in ("benign.jsonl", "edgy.jsonl", "edgy_train.jsonl", "mcq.jsonl"):
+    for other in ("benign.jsonl", "edgy.jsonl", "mcq.jsonl", *HARDENING):
         field = "question" if other == "mcq.jsonl" else "prompt"
         near_duplicates("benign_alt.jsonl", rows, [r[field] for r in data[other]], other.split(".")[0])
     check_disjoint_from_evaluation(data, "benign_alt")
@@ -254,11 +264,53 @@ def check_benign_alt(data):
         fail("benign_alt: fewer than 8 categories")
 
 
+def check_contrast(name, rows, harm, least):
+    """Every `contrast` names a harmful group sharing a topic word with the row, and there are at least
+    `least` of them; returns the contrast rows."""
+    groups = defaultdict(list)
+    for r in harm:
+        groups[r["group"]].append(tokens(r["prompt"]))
+    pairs = [r for r in rows if r["contrast"] is not None]
+    for r in pairs:
+        if r["contrast"] not in groups:
+            fail("%s %s: contrast group %r not in harmful.jsonl" % (name, r["id"], r["contrast"]))
+        elif not any(tokens(r["prompt"]) & t for t in groups[r["contrast"]]):
+            fail("%s %s: shares no topic word with harmful group %s" % (name, r["id"], r["contrast"]))
+    if len(pairs) < least:
+        fail("%s: only %d contrast pairs < %d" % (name, len(pairs), least))
+    return pairs
+
+
+def check_hardening(data, harm):
+    """edgy_train*: family minima, disjoint from edgy and every evaluation set and from each other, contrasts;
+    returns the contrast rows per file."""
+    edgy_prompts = [r["prompt"] for r in data["edgy.jsonl"]]
+    pairs, earlier = {}, []
+    for name, least in HARDENING.items():
+        rows = data[name]
+        fam = Counter(r["category"] for r in rows)
+        for f in build.EDGY_FAMILIES:
+            need = least["focus"] if f in FOCUS_FAMILIES else least["family"]
+            if fam[f] < need:
+                fail("%s: family %s has %d rows < %d" % (name, f, fam[f], need))
+        near_duplicates(name, rows, edgy_prompts, "edgy")
+        for other in earlier:  # exact duplicates are caught by check_schema's prompt uniqueness
+            near_duplicates(name, rows, [r["prompt"] for r in data[other]], other.split(".")[0])
+        check_disjoint_from_evaluation(data, name.split(".")[0])
+        pairs[name] = check_contrast(name.split(".")[0], rows, harm, least["contrast"])
+        earlier.append(name)
+    probes = data["edgy.jsonl"] + [r for name in HARDENING for r in data[name]]
+    check_cross_group_duplicates("edgy+" + "+".join(n.split(".")[0] for n in HARDENING),
+                                 [dict(r, group=r["id"]) for r in probes])
+    return pairs
+
+
 def check_edgy(data, harm):
-    """Families, word counts, near-duplicates against harmful, edgy_train disjoint from evaluation sets."""
+    """Families, word counts, near-duplicates against harmful, hardening files and benign_alt disjoint from
+    evaluation sets."""
     worst = (0.0, "", "")
     harm_prompts = [r["prompt"] for r in harm]
-    for name in ("benign.jsonl", "benign_alt.jsonl", "edgy.jsonl", "edgy_train.jsonl"):
+    for name in ("benign.jsonl", "benign_alt.jsonl", "edgy.jsonl", *HARDENING):
         for row in data[name]:
             n = build.word_count(row["response"])
             if not build.BENIGN_WORDS[0] <= n <= build.BENIGN_WORDS[1]:
@@ -266,29 +318,13 @@ def check_edgy(data, harm):
         worst = max(worst, near_duplicates(name, data[name], harm_prompts, "harmful"))
     if len({r["category"] for r in data["benign.jsonl"]}) < 10:
         fail("benign: fewer than 10 categories")
-    for name, least in (("edgy.jsonl", MIN_FAMILY_EDGY), ("edgy_train.jsonl", MIN_FAMILY_EDGY_TRAIN)):
-        fam = Counter(r["category"] for r in data[name])
-        for f in build.EDGY_FAMILIES:
-            if fam[f] < least:
-                fail("%s: family %s has %d rows < %d" % (name, f, fam[f], least))
-    train = data["edgy_train.jsonl"]
-    near_duplicates("edgy_train.jsonl", train, [r["prompt"] for r in data["edgy.jsonl"]], "edgy")
-    check_disjoint_from_evaluation(data, "edgy_train")
+    fam = Counter(r["category"] for r in data["edgy.jsonl"])
+    for f in build.EDGY_FAMILIES:
+        if fam[f] < MIN_FAMILY_EDGY:
+            fail("edgy.jsonl: family %s has %d rows < %d" % (f, fam[f], MIN_FAMILY_EDGY))
+    pairs = check_hardening(data, harm)
     check_benign_alt(data)
-    probes = data["edgy.jsonl"] + train
-    check_cross_group_duplicates("edgy+edgy_train", [dict(r, group=r["id"]) for r in probes])
-    groups = defaultdict(list)
-    for r in harm:
-        groups[r["group"]].append(tokens(r["prompt"]))
-    pairs = [r for r in train if r["contrast"] is not None]
-    for r in pairs:
-        if r["contrast"] not in groups:
-            fail("edgy_train %s: contrast group %r not in harmful.jsonl" % (r["id"], r["contrast"]))
-        elif not any(tokens(r["prompt"]) & t for t in groups[r["contrast"]]):
-            fail("edgy_train %s: shares no topic word with harmful group %s" % (r["id"], r["contrast"]))
-    if len(pairs) < MIN_CONTRAST:
-        fail("edgy_train: only %d contrast pairs < %d" % (len(pairs), MIN_CONTRAST))
-    return worst, len(pairs)
+    return worst, pairs
 
 
 def check_dutch(harm, nl):
@@ -373,7 +409,7 @@ def main():
     check_cross_group_duplicates("harmful.jsonl", harm)
     check_cross_group_duplicates("harmful_nl.jsonl", nl)
     check_dutch(harm, nl)
-    worst, n_pairs = check_edgy(data, harm)
+    worst, pairs = check_edgy(data, harm)
     ans = check_mcq(data["mcq.jsonl"])
     check_identity(data["identity_shift.jsonl"])
     fraction, seed, h_train, h_eval, nl_train, nl_eval = check_split(data)
@@ -397,12 +433,15 @@ def main():
     print("  harmful: train %d, eval %d (%d groups); harmful_nl: train %d, eval %d"
           % (len(h_train), len(h_eval), len({r["group"] for r in h_eval}), len(nl_train), len(nl_eval)))
     for name, key in (("benign.jsonl", "category"), ("benign_alt.jsonl", "category"), ("edgy.jsonl", "category"),
-                      ("edgy_train.jsonl", "category"),
+                      ("edgy_train.jsonl", "category"), ("edgy_train_b.jsonl", "category"),
                       ("mcq.jsonl", "subject")):
         cnt = Counter(r[key] for r in data[name])
         print("\n== %s per %s ==" % (name, key))
         print("  " + ", ".join("%s: %d" % kv for kv in cnt.items()))
-    print("  edgy_train contrast pairs: %d" % n_pairs)
+    train_groups = {r["group"] for r in h_train}
+    for name, rows in pairs.items():
+        print("  %s contrast pairs: %d (%d naming a harmful group in the default training split)"
+              % (name.split(".")[0], len(rows), sum(r["contrast"] in train_groups for r in rows)))
     print("\n  mcq answer index distribution:", dict(sorted(ans.items())))
     print("  identity_shift per system variant:",
           list(Counter(r["system"] for r in data["identity_shift.jsonl"]).values()))
