@@ -106,11 +106,27 @@ def test_base_attacks_from_a_run_with_other_settings_are_refused(study, tmp_path
         base_records_from(study / "sft", other, fingerprint)
     with pytest.raises(KeelError, match="evaluated on other rows of harmful_eval"):
         base_records_from(study / "sft", config, {**fingerprint, "harmful_eval": "0" * 64})
+    data = config["data"]
+    for arm_only in ({**data, "edgy_train": ["data/keel-mini/edgy_train.jsonl", "more.jsonl"]},
+                     {**data, "edgy_train": None}, {k: v for k, v in data.items() if k != "edgy_train"}):
+        assert len(base_records_from(study / "sft", {**config, "data": arm_only}, fingerprint)) == 4
+    for key, value in (("benign", "other.jsonl"), ("benign_alt", None), ("split_seed", 7), ("eval_split", "validation")):
+        with pytest.raises(KeelError, match=rf"run.base_results_from: .*data.{key}: "):
+            base_records_from(study / "sft", {**config, "data": {**data, key: value}}, fingerprint)
     bare = tmp_path / "bare"
     shutil.copytree(study / "sft", bare)
     (bare / EVAL_SETS_FILE).unlink()
     with pytest.raises(KeelError, match="no eval_sets.json there"):
         base_records_from(bare, config, fingerprint)
+
+
+@pytest.mark.parametrize("other", ["eval.max_new_tokens=7", "budget.steps=3", "data.split_seed=3"])
+def test_base_attacks_that_cannot_stand_in_are_refused_before_hardening(study, other, tmp_path, capsys):
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit, match="2"):
+        main(["harden", *STUDY_SMALL, f"run.dir={run}", f"run.base_results_from={study / 'sft'}", other])
+    assert "run.base_results_from" in capsys.readouterr().err
+    assert not (run / "checkpoint").exists() and not (run / "hardening.json").exists()
 
 
 def test_bad_study_options_fail_in_one_line(tmp_path, capsys):

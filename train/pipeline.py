@@ -263,6 +263,8 @@ def run_pipeline(cfg: DictConfig) -> dict:
         data = load_data(cfg.data)  # before the model: bad data fails in a second, not after a 16 GB load
         hygiene = runner.check_hygiene(cfg, data, defenses, attacks)  # eval prompts vs every training set
         fingerprint = write_eval_fingerprint(run, data) if lead else eval_fingerprint(data)
+        source = cfg.run.get("base_results_from")  # checked before hardening spends its hours
+        taken = base_records_from(source, config, fingerprint) if source else []
         # The trainer config before the model: under ZeRO-3 `from_pretrained` then loads straight into shards.
         args = hardening_args_first(cfg.harden, str(run.trainer), ds)
         if args is None:
@@ -286,8 +288,6 @@ def run_pipeline(cfg: DictConfig) -> dict:
             tracker.log_curve(record)
 
         done = keep_same_weights(run.finished_results(), weights)
-        source = cfg.run.get("base_results_from")
-        taken = base_records_from(source, config, fingerprint) if source else []
         for key, record in keep_same_weights({result_key(r["target"], r["attack"], r["seed"]): r for r in taken},
                                              weights).items():
             if key not in done or done[key].get("config") != record.get("config"):  # or the source redid it

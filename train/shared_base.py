@@ -8,12 +8,14 @@ from a finished run `SOURCE` when nothing that decides a base result differs:
 
     config      every result-relevant field equal except the ones only hardening reads
                 (ARM_ONLY: defense, harden, attack_space: the attack space only decides the split an
-                attack lies in, and each record's options, split included, are checked on their own)
+                attack lies in, and each record's options, split included, are checked on their own;
+                data.edgy_train: only a defense trains on it, and what hygiene drops for it is checked
+                through the eval sets)
     eval sets   the evaluation rows left after data hygiene (which drops rows that duplicate any
                 training set, defenses' included) hash the same (eval_sets.json in both run dirs)
     records     per (attack, seed): the same attack options (attacks/grid.py:same_config)
 
-Anything else is refused with one line naming what differs. Taken records are copied into this run's
+Anything else is refused with one line naming what differs, before any model loads (train/pipeline.py). Taken records are copied into this run's
 results.jsonl (so the run dir stands alone) and marked `extra.taken_from`; the report lists the source.
 """
 
@@ -32,8 +34,8 @@ from train.state import check_eval_sets, read_json, read_results, read_yaml
 
 log = logging.getLogger("keel")
 
-# Top-level config keys that only change the hardened model (or nothing the base attacks read).
-ARM_ONLY = ("defense", "harden", "attack_space")
+# Config keys (dotted paths) that only change the hardened model (or nothing the base attacks read).
+ARM_ONLY = ("defense", "harden", "attack_space", "data.edgy_train")
 EVAL_SETS_FILE = "eval_sets.json"
 
 
@@ -49,8 +51,20 @@ def write_eval_fingerprint(run: RunDir, data) -> dict[str, str]:
     return fingerprint
 
 
+def _without(node: dict, path: str) -> dict:
+    """`node` without the key at dotted `path` (unchanged where the path is absent)."""
+    head, _, rest = path.partition(".")
+    if not isinstance(node, dict) or head not in node:
+        return node
+    if not rest:
+        return {k: v for k, v in node.items() if k != head}
+    return {**node, head: _without(node[head], rest)}
+
+
 def _without_arm(config: dict) -> dict:
-    return {k: v for k, v in config.items() if k not in ARM_ONLY}
+    for path in ARM_ONLY:
+        config = _without(config, path)
+    return config
 
 
 def base_records_from(source: str | Path, config: dict, fingerprint: dict[str, str],
