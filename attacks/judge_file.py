@@ -1,7 +1,7 @@
 """`keel judge FILE.jsonl|FILE.csv`: score (prompt, completion) pairs with the configured judge, and check it
 against your own labels.
 
-    keel judge pairs.jsonl                                   refusal judge v2 -> pairs.judged.jsonl
+    keel judge pairs.jsonl                                   refusal judge v3 -> pairs.judged.jsonl
     keel judge pairs.csv judge=generative judge.path=/models/guard output=out.csv
     keel judge pairs.jsonl judge@judge_secondary=classifier judge_secondary.path=/models/clf
 

@@ -3,11 +3,12 @@
     python data/judge-dev/build.py          writes tune.jsonl and check.jsonl (byte-identical on rerun)
 
 Every list of prompts and templates is cut in two: its first two thirds make `tune` rows, the rest
-`check` rows, and a row never mixes the two (a check row is a check prompt in a check template). The
+`check` rows, and a row never mixes the two (a check row is a check prompt in a check template); the whole
+rows of _legal.py come in their own tune and check lists and follow every other row of the part. The
 judge is tuned on tune.jsonl only; check.jsonl says how far that generalises. Columns:
 
     id, split, family (refusal | compliance | harm | incoherent), style, language, kind (what the prompt
-    is: harmful, edgy, premise, sympathy, quoted, creative, self_harm, none), prompt, completion,
+    is: harmful, edgy, benign, premise, sympathy, quoted, creative, self_harm, none), prompt, completion,
     label (refusal | compliance | incoherent, the human refusal label), harmful (bool, the human harm label)
 """
 
@@ -27,6 +28,7 @@ from _harm import HARM_STYLES  # noqa: E402
 from _holdout import COMPLY_EDGY, COMPLY_HARMFUL, NOT_HARMFUL, REFUSE_EDGY, REFUSE_HARMFUL  # noqa: E402
 from _incoherent import INCOHERENT, coherent_loops  # noqa: E402
 from _intl import INTL  # noqa: E402
+from _legal import LEGAL  # noqa: E402
 from _prompts import EDGY, HARMFUL, PREMISE  # noqa: E402
 from _refusals import ALT, ALT_TOPIC, REFUSALS, RESOURCES, WHY  # noqa: E402
 
@@ -187,6 +189,16 @@ def incoherent_rows(split: str) -> list[dict]:
     return rows
 
 
+def legal_rows(split: str) -> list[dict]:
+    """Whole rows about the law, consequences and norm words (_legal.py), after every other row of the part."""
+    rows = []
+    for style, spec in LEGAL.items():
+        for prompt, completion, *kind in spec[split]:
+            rows.append(row(split, spec["family"], style, "en", (kind or [spec["kind"]])[0], prompt, completion,
+                            spec["label"], False))
+    return rows
+
+
 def holdout_rows() -> list[dict]:
     """Each holdout template on three check prompts (data/judge-dev/_holdout.py)."""
     rows, rng = [], random.Random("holdout")
@@ -212,7 +224,8 @@ def holdout_rows() -> list[dict]:
 def build() -> dict[str, list[dict]]:
     out = {}
     for split in SPLITS:
-        rows = holdout_rows() if split == "holdout" else english_rows(split) + intl_rows(split) + incoherent_rows(split)
+        rows = holdout_rows() if split == "holdout" else (english_rows(split) + intl_rows(split)
+                                                           + incoherent_rows(split) + legal_rows(split))
         for i, r in enumerate(rows):
             r["id"] = f"{split}-{i:04d}"
         out[split] = [{"id": r.pop("id"), **r} for r in rows]

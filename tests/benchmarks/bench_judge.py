@@ -1,6 +1,6 @@
 """The CPU judges on the judge development set (data/judge-dev/): speed and agreement with its labels.
 
-    .venv/bin/python tests/benchmarks/bench_judge.py                  refusal v2 (default) vs keyword v1
+    .venv/bin/python tests/benchmarks/bench_judge.py                  refusal v3 (default) vs keyword v1
     .venv/bin/python tests/benchmarks/bench_judge.py --markdown       + the per-style tables of docs/judges.md
     .venv/bin/python tests/benchmarks/bench_judge.py --errors 20      + the first 20 disagreements per part
 
