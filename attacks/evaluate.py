@@ -39,6 +39,7 @@ from train.distributed import (
     world_size,
     zero_stage,
 )
+from train.judge_stamp import keep_judges
 from train.models import load_model_and_tokenizer, weights_sha256
 from train.run_dir import finishes_run
 
@@ -73,6 +74,7 @@ def run_evaluate(cfg: DictConfig) -> dict:
             targets = {"baseline": load_model_and_tokenizer(baseline_cfg)[0], "checkpoint": model}
         base_name = "baseline" if "baseline" in targets else None
         evaluator = make_evaluator(cfg, tokenizer, data)
+        keep_judges(run.root, describe_judges(evaluator), write=lead)  # one report, one judge
 
         weights = {name: weights_sha256(m) for name, m in targets.items()}  # a changed directory: redone
 

@@ -31,6 +31,7 @@ from attacks.queries import RATES
 from attacks.report import write_report
 from attacks.runner import instantiate_judge
 from train import KeelError
+from train.judge_stamp import write_judge_file
 from train.run_dir import (
     RunDir,
     apply_staged,
@@ -195,6 +196,7 @@ def run_rejudge(cfg) -> dict:
         atomic_write_json(stage / "utility.json", utility)
     if config != saved:
         atomic_write_text(stage / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(config)))
+    write_judge_file(stage, meta)  # a resume now reuses these verdicts (train/judge_stamp.py)
     replaced = commit_staged(root, keep_previous=PREVIOUS)
     return {"run_dir": str(root), "judge": judge.describe(), "evaluations": len(files), "records": len(keys),
             "completions": sum(len(f[0]) for f in files.values()), "files": len(replaced),

@@ -41,6 +41,7 @@ from train.distributed import (
     zero_stage,
 )
 from train.hardening import harden
+from train.judge_stamp import keep_judges
 from train.manifest import verify_manifest, write_manifest
 from train.model_files import check_model_files
 from train.models import clean_copy, load_model_and_tokenizer, weights_sha256
@@ -274,6 +275,7 @@ def run_pipeline(cfg: DictConfig) -> dict:
         sharded = model if is_partitioned(model) else None
         model = gathered_copy(model) if sharded is not None else model  # the base stays a plain model
         evaluator = make_evaluator(cfg, tokenizer, data)
+        keep_judges(run.root, runner.describe_judges(evaluator), write=lead, source=source)  # before hardening
         preflight(model, attacks, evaluator)
         hardened, hardening = load_or_harden(cfg, run, model, tokenizer, data, defenses, args, sharded)
         del args, sharded
