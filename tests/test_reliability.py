@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,12 @@ def test_ctrl_c_marks_the_run_interrupted(tmp_path):
     assert status["status"] == "interrupted" and status["error"] == INTERRUPTED
 
 
+def _default_sigint() -> None:
+    """A shell starts background jobs with SIGINT ignored, and Python keeps an ignored SIGINT ignored: restore
+    the default so the test does not depend on how pytest was launched (`make test &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig, code, line, status_word", [
     ("INT", 130, f"keel: {INTERRUPTED}", "interrupted"),
     ("TERM", 143, None, "failed"),
@@ -47,7 +54,7 @@ def test_a_signal_mid_hardening_in_a_real_keel_process_ends_it_cleanly(tmp_path,
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "KEEL_TEST_KILL_AT": f"harden_step@3:{sig}"}
     proc = subprocess.run([sys.executable, "-m", "train.cli", "harden", "preset=ci", "model=tiny-random",
                            "harden.steps=40", "harden.save_steps=0", f"run.dir={run}"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, preexec_fn=_default_sigint)
     assert proc.returncode == code, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     keel_lines = [x for x in proc.stderr.splitlines() if x.startswith("keel:")]
