@@ -15,8 +15,9 @@ from a finished run `SOURCE` when nothing that decides a base result differs:
                 training set, defenses' included) hash the same (eval_sets.json in both run dirs)
     records     per (attack, seed): the same attack options (attacks/grid.py:same_config)
 
-Anything else is refused with one line naming what differs, before any model loads (train/pipeline.py). Taken records are copied into this run's
-results.jsonl (so the run dir stands alone) and marked `extra.taken_from`; the report lists the source.
+Anything else is refused with one line naming what differs, before any model loads (train/pipeline.py),
+and so are base attacks another judge scored (train/judge_stamp.py). Taken records are copied into this
+run's results.jsonl (so the run dir stands alone) and marked `extra.taken_from`; the report lists the source.
 """
 
 from __future__ import annotations
