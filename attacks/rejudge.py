@@ -65,10 +65,13 @@ def open_run(path) -> tuple[RunDir, dict, dict]:
     if run.owner_alive():
         raise KeelError(f"run_dir: {root} is being run by process {run.owner_alive()}; wait for it to finish")
     apply_staged(root)  # finish (or drop) what a killed earlier rejudge left
-    for need in (run.config, run.results, run.report_json):
-        if not need.is_file():
-            raise KeelError(f"run_dir: {need} is missing; keel rejudge needs a run that wrote its report")
-    return run, yaml.safe_load(run.config.read_text()) or {}, json.loads(run.report_json.read_text())
+    if not run.config.is_file():
+        raise KeelError(f"run_dir: {run.config} is missing; keel rejudge needs the run's config")
+    if not run.report_json.is_file() and not run.results.is_file() and not (root / "utility.json").is_file():
+        raise KeelError(f"run_dir: {root} has stored no verdicts yet (no report.json, results.jsonl or "
+                        f"utility.json); there is nothing to judge again")
+    report = json.loads(run.report_json.read_text()) if run.report_json.is_file() else None
+    return run, yaml.safe_load(run.config.read_text()) or {}, report
 
 
 def choose_judges(cfg, saved: dict):
@@ -133,6 +136,9 @@ def curve_files(root: Path, records: list[dict]) -> dict[Path, list[dict]]:
 def run_rejudge(cfg) -> dict:
     run, saved, report = open_run(cfg.get("run_dir"))
     root = run.root
+    interrupted = report is None  # stopped before its report: the resumed run writes the report
+    if interrupted:
+        report = {"curves": list(run.finished_results().values()) if run.results.is_file() else []}
     judge, secondary, node, second_node = choose_judges(cfg, saved)
     metric = cfg.get("asr_metric") or (saved.get("eval") or {}).get("asr_metric") or "harmful"
     samples = cfg.get("samples")
@@ -185,13 +191,19 @@ def run_rejudge(cfg) -> dict:
     search = json.loads((root / "search.json").read_text()) if (root / "search.json").is_file() else None
     if search:
         log.warning("the adaptive search's trials stored no completions: their figures keep the earlier judge")
-    write_report(stage, records, tau=report["threshold"], meta=meta, eps=report.get("utility_eps"),
-                 utility={k: utility[k] for k in kept if k in utility} or None,
-                 search={k: v for k, v in search.items() if k in (report.get("search") or {})} if search else None)
+    if interrupted:
+        log.info("%s has no report yet: its stored verdicts are re-scored, and resuming the run writes the report",
+                 root)
+    else:
+        write_report(stage, records, tau=report["threshold"], meta=meta, eps=report.get("utility_eps"),
+                     utility={k: utility[k] for k in kept if k in utility} or None,
+                     search={k: v for k, v in search.items() if k in (report.get("search") or {})} if search else None)
     by_key = {result_key(r["target"], r["attack"], r["seed"]): r for r in records}
-    lines = [by_key.get(result_key(r["target"], r["attack"], r["seed"]), r) for r in read_jsonl(run.results)]
-    atomic_write_text(stage / "results.jsonl", "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
-                                                       for r in lines))
+    lines = [by_key.get(result_key(r["target"], r["attack"], r["seed"]), r) for r in read_jsonl(run.results)] \
+        if run.results.is_file() else []
+    if lines:
+        atomic_write_text(stage / "results.jsonl", "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
+                                                           for r in lines))
     if utility:
         atomic_write_json(stage / "utility.json", utility)
     if config != saved:
@@ -200,4 +212,4 @@ def run_rejudge(cfg) -> dict:
     replaced = commit_staged(root, keep_previous=PREVIOUS)
     return {"run_dir": str(root), "judge": judge.describe(), "evaluations": len(files), "records": len(keys),
             "completions": sum(len(f[0]) for f in files.values()), "files": len(replaced),
-            "headline": json.loads(run.report_json.read_text())["headline"]["text"]}
+            "headline": None if interrupted else json.loads(run.report_json.read_text())["headline"]["text"]}

@@ -22,6 +22,8 @@ def older(judges: dict, **change) -> dict:
 
 def test_judged_with_reads_judge_json_then_the_report_then_nothing(tmp_path):
     assert judged_with(tmp_path) is None
+    (tmp_path / JUDGE_FILE).write_text(json.dumps(older(V3, version="2")))
+    assert judged_with(tmp_path) is None  # stopped during hardening: no verdict is bound to a judge yet
     (tmp_path / "report.json").write_text(json.dumps({**older(V3, version="2"), "curves": []}))
     assert judged_with(tmp_path) == stamp(older(V3, version="2"))
     (tmp_path / JUDGE_FILE).write_text(json.dumps(V3))
@@ -36,6 +38,7 @@ def test_judged_with_reads_judge_json_then_the_report_then_nothing(tmp_path):
 ])
 def test_verdicts_of_other_judges_are_refused_in_one_line(saved, message, tmp_path):
     (tmp_path / JUDGE_FILE).write_text(json.dumps(saved))
+    (tmp_path / "results.jsonl").write_text("")
     with pytest.raises(KeelError, match=message) as err:
         check_same_judges(tmp_path, V3, "run.dir x")
     assert "keel rejudge" in str(err.value) and "\n" not in str(err.value)
@@ -46,6 +49,7 @@ def test_verdicts_of_other_judges_are_refused_in_one_line(saved, message, tmp_pa
 
 def test_an_unreadable_judge_file_is_named(tmp_path):
     (tmp_path / JUDGE_FILE).write_text("{not json")
+    (tmp_path / "results.jsonl").write_text("")
     with pytest.raises(KeelError, match=rf"{JUDGE_FILE}: cannot be read"):
         judged_with(tmp_path)
 
@@ -89,3 +93,48 @@ def test_base_attacks_judged_by_another_version_are_refused_before_hardening(tin
               f"run.base_results_from={source}"])
     assert "run.base_results_from" in capsys.readouterr().err
     assert not (run / "checkpoint").exists() and not (run / "hardening.json").exists()
+
+
+@pytest.mark.parametrize("verdicts", ["results.jsonl", "utility.json", "report.json"])
+def test_a_run_stopped_before_its_first_verdict_resumes_under_any_judge(verdicts, tmp_path):
+    (tmp_path / JUDGE_FILE).write_text(json.dumps(older(V3, version="2")))
+    check_same_judges(tmp_path, V3, "run.dir x")  # only judge.json: hardening was interrupted
+    (tmp_path / verdicts).write_text("{}" if verdicts.endswith(".json") else "")
+    with pytest.raises(KeelError, match="refusal v2, this run judges with refusal v3"):
+        check_same_judges(tmp_path, V3, "run.dir x")
+
+
+def test_a_run_interrupted_before_its_report_is_rejudged_then_resumed(tiny_study, tmp_path, capsys):
+    """Killed after some attacks, before report.json, then keel's judge changed: `keel rejudge` re-scores
+    what it stored and the resume finishes it with the new judge, attacking only what was left."""
+    run = tmp_path / "sft"
+    shutil.copytree(tiny_study / "sft", run)
+    _as_judged_by_an_older_version(run)
+    for name in ("report.json", "report.md"):
+        (run / name).unlink()
+    lines = (run / "results.jsonl").read_text().splitlines(keepends=True)
+    (run / "results.jsonl").write_text("".join(lines[:-1]))  # the last attack run had not finished
+    args = ["harden", *STUDY_SMALL, "defense=[refusal_sft]", f"run.dir={run}"]
+    with pytest.raises(SystemExit, match="2"):
+        main(args)
+    assert "its verdicts come from refusal v0" in capsys.readouterr().err
+    assert main(["rejudge", str(run)]) == 0
+    assert "no report yet" in capsys.readouterr().out
+    assert judged_with(run)["judge"]["version"] != "0" and not (run / "report.json").exists()
+    kept = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    assert len(kept) == len(lines) - 1
+    assert main(args) == 0
+    finished = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    assert finished[: len(kept)] == kept and len(finished) == len(lines)  # only the unfinished run was attacked
+    assert json.loads((run / "report.json").read_text())["judge"] == judged_with(run)["judge"]
+
+
+def test_rejudge_of_a_run_without_any_verdict_says_there_is_nothing_to_judge(tiny_study, tmp_path):
+    from attacks.rejudge import open_run
+
+    run = tmp_path / "sft"
+    shutil.copytree(tiny_study / "sft", run)
+    for name in ("report.json", "results.jsonl", "utility.json"):
+        (run / name).unlink(missing_ok=True)
+    with pytest.raises(KeelError, match="has stored no verdicts yet"):
+        open_run(run)

@@ -79,9 +79,12 @@ def rejudge(cfg: DictConfig) -> None:
     from attacks.rejudge import run_rejudge
 
     summary = run_rejudge(cfg)
-    print(f"keel: {summary['completions']} stored completions of {summary['records']} attack runs judged again by "
-          f"{summary['judge']['name']} v{summary['judge']['version']}: {summary['headline']} -> "
-          f"{summary['run_dir']}/report.md")
+    judged = (f"keel: {summary['completions']} stored completions of {summary['records']} attack runs judged again by "
+              f"{summary['judge']['name']} v{summary['judge']['version']}")
+    if summary["headline"] is None:  # an interrupted run: resuming it writes the report
+        print(f"{judged} -> {summary['run_dir']} (no report yet: resume the run to finish it)")
+    else:
+        print(f"{judged}: {summary['headline']} -> {summary['run_dir']}/report.md")
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="compare")

@@ -6,7 +6,8 @@ keeps `judge.json`: the `describe()` of the primary and secondary judge that sco
 finished records of a run dir (resume) or another run's base attacks (train/shared_base.py) requires the
 same judges; otherwise one line says to re-score the stored completions with `keel rejudge` (minutes for
 the text judges) instead of attacking again. Run dirs from before judge.json are read through their
-report.json's `judge` / `judge_secondary`; a run dir with neither has scored nothing yet.
+report.json's `judge` / `judge_secondary`; a run dir with neither, or without any stored verdict (stopped
+during hardening), has scored nothing yet. `keel rejudge` also re-scores a run stopped before its report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from train.run_dir import atomic_write_json
 
 JUDGE_FILE = "judge.json"
 KEYS = ("judge", "judge_secondary")
+VERDICT_FILES = ("results.jsonl", "utility.json", "report.json")
 
 
 def stamp(judges: dict) -> dict:
@@ -26,8 +28,16 @@ def stamp(judges: dict) -> dict:
     return {key: judges.get(key) for key in KEYS}
 
 
+def holds_verdicts(root: Path) -> bool:
+    """Whether run dir `root` stored any verdict: attack curves, over-refusal labels or a report. A run
+    stopped during hardening has only judge.json (written at its start), which then binds nothing."""
+    return any((Path(root) / name).is_file() for name in VERDICT_FILES)
+
+
 def judged_with(root: Path) -> dict | None:
-    """The judges behind the verdicts stored in run dir `root`; None when it stored none that say so."""
+    """The judges behind the verdicts stored in run dir `root`; None when it stored none."""
+    if not holds_verdicts(root):
+        return None
     for name in (JUDGE_FILE, "report.json"):
         path = Path(root) / name
         if path.is_file():
