@@ -31,7 +31,7 @@ from attacks.queries import RATES
 from attacks.report import write_report
 from attacks.runner import instantiate_judge
 from train import KeelError
-from train.judge_stamp import write_judge_file
+from train.judge_stamp import VERDICT_FILES, holds_verdicts, write_judge_file
 from train.run_dir import (
     RunDir,
     apply_staged,
@@ -67,9 +67,9 @@ def open_run(path) -> tuple[RunDir, dict, dict]:
     apply_staged(root)  # finish (or drop) what a killed earlier rejudge left
     if not run.config.is_file():
         raise KeelError(f"run_dir: {run.config} is missing; keel rejudge needs the run's config")
-    if not run.report_json.is_file() and not run.results.is_file() and not (root / "utility.json").is_file():
-        raise KeelError(f"run_dir: {root} has stored no verdicts yet (no report.json, results.jsonl or "
-                        f"utility.json); there is nothing to judge again")
+    if not holds_verdicts(root):
+        raise KeelError(f"run_dir: {root} has stored no verdicts yet (none of {', '.join(VERDICT_FILES)}); "
+                        f"there is nothing to judge again")
     report = json.loads(run.report_json.read_text()) if run.report_json.is_file() else None
     return run, yaml.safe_load(run.config.read_text()) or {}, report
 
