@@ -172,14 +172,3 @@ def test_keel_stack_v2_simulates_harmful_and_alt_data_only():
     assert set(space.categorical["data"][0]) == {"harmful", "mixed_alt", "benign_alt"}
     assert {"benign", "mixed", "retain_then_harmful"} == set(space.categorical["data"][1])
 
-
-
-def test_durability_v3_refusal_boundary_is_the_validation_lead():
-    """Arm (b)'s recipe as chosen on validation rows: 96 steps, 230 refusal rows, the margin at weight 1,
-    and the 157 helpful edgy rows with the default KL anchor."""
-    cfg = compose_config("harden", ["preset=durability_v3", "hardening=refusal_boundary"])
-    assert set(cfg.defense) == {"refusal_sft", "helpful_boundary"} and cfg.harden.steps == 96
-    assert cfg.defense.refusal_sft.examples == 230 and cfg.defense.helpful_boundary.refusal_margin == 1.0
-    default = compose_config("harden", ["preset=durability_v3", "defense=[refusal_sft,helpful_boundary]"])
-    for key in ("examples", "kl", "kl_sources", "kl_tokens", "beta", "batch_size"):
-        assert cfg.defense.helpful_boundary[key] == default.defense.helpful_boundary[key], key

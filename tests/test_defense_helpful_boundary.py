@@ -11,6 +11,7 @@ import torch
 from defenses.base import HardenContext
 from defenses.batches import IGNORE, collate, opening_labels, sequence_logprob
 from defenses.helpful_boundary import HelpfulBoundary, anchor_kl, contrast_rows
+from tests.conftest import compose_config
 from train import KeelError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -147,3 +148,15 @@ def test_contrast_rows_pair_an_edgy_prompt_with_its_harmful_counterpart_when_tra
         group = r["harmful_prompt"].split()[1]
         assert r["refuse"] == f"no {group}" and r["compliance"] == f"yes {group}"
     assert contrast_rows(edgy, harmful, seed=0) == rows  # seeded
+
+
+
+def test_durability_v3_refusal_boundary_is_the_validation_lead():
+    """Arm (b)'s recipe as chosen on validation rows: 96 steps, 230 refusal rows, the margin at weight 1,
+    and the 157 helpful edgy rows with the default KL anchor."""
+    cfg = compose_config("harden", ["preset=durability_v3", "hardening=refusal_boundary"])
+    assert set(cfg.defense) == {"refusal_sft", "helpful_boundary"} and cfg.harden.steps == 96
+    assert cfg.defense.refusal_sft.examples == 230 and cfg.defense.helpful_boundary.refusal_margin == 1.0
+    default = compose_config("harden", ["preset=durability_v3", "defense=[refusal_sft,helpful_boundary]"])
+    for key in ("examples", "kl", "kl_sources", "kl_tokens", "beta", "batch_size"):
+        assert cfg.defense.helpful_boundary[key] == default.defense.helpful_boundary[key], key
