@@ -54,6 +54,7 @@ from defenses.batches import (
     opening_labels,
     sequence_logprob,
 )
+from defenses.contrast import contrast_rows
 from defenses.tar import preference_loss
 from train.chat import sft_example
 
@@ -74,23 +75,6 @@ def anchor_kl(logits: torch.Tensor, base_logits: torch.Tensor, labels: torch.Ten
 # The margin's four (prompt, completion) pools over contrast_rows, in the order margin_term reads them.
 MARGIN_POOLS = {"help": ("prompt", "help"), "refuse": ("prompt", "refuse"),
                 "harmful_refusal": ("harmful_prompt", "refuse"), "harmful_compliance": ("harmful_prompt", "compliance")}
-
-
-def contrast_rows(edgy: list[dict], harmful_train: list[dict], seed: int) -> list[dict]:
-    """Each edgy row with a harmful training row: its `contrast` group's first row when that group is
-    trained on (`paired`), else a seeded draw. Fields: prompt and help (the edgy row), harmful_prompt,
-    refuse and compliance (the harmful row)."""
-    rng = random.Random(seed)
-    by_group: dict[str, dict] = {}
-    for r in harmful_train:
-        by_group.setdefault(r["group"], r)
-    out = []
-    for r in edgy:
-        h = by_group.get(r.get("contrast") or "")
-        paired, h = h is not None, h or rng.choice(harmful_train)
-        out.append({"prompt": r["prompt"], "help": r["response"], "paired": paired,
-                    "harmful_prompt": h["prompt"], "refuse": h["refusal"], "compliance": h["compliance"]})
-    return out
 
 
 class HelpfulBoundary(Defense):

@@ -231,8 +231,9 @@ class MetaLearningDefense(Defense):
 
     # -- what subclasses define -------------------------------------------------------------------
     def tamper_resistance_loss(self, forward: Callable, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
-        """L_TR at the current (attacked) weights. `batch`: `batch_size` harmful->refusal rows, then the
-        same prompts ->compliance rows. `forward(**batch.inputs())` runs the model."""
+        """L_TR at the current (attacked) weights. `batch`: `tr_pairs()` collated, by default `batch_size`
+        harmful->refusal rows, then the same prompts ->compliance rows (a subclass may append rows of its
+        own). `forward(**batch.inputs())` runs the model."""
         raise NotImplementedError
 
     # -- hooks ----------------------------------------------------------------------------------------
@@ -281,10 +282,13 @@ class MetaLearningDefense(Defense):
         super().load_state_dict(state)
         self._attacks = int(state.get("attacks", self._attacks))
 
-    def tr_batch(self) -> Batch:
+    def tr_pairs(self) -> list[tuple[list[int], list[int]]]:
+        """`batch_size` harmful prompts with their refusals, then the same prompts with compliance."""
         idx = self.refusals.indices(self.batch_size)
-        return collate([self.refusals.pair(i) for i in idx] + [self.compliances.pair(i) for i in idx],
-                       self.refusals.pad_id)
+        return [self.refusals.pair(i) for i in idx] + [self.compliances.pair(i) for i in idx]
+
+    def tr_batch(self) -> Batch:
+        return collate(self.tr_pairs(), self.refusals.pad_id)
 
     def meta_step(self, model, inputs: dict) -> dict[str, float]:
         device = device_of(model)

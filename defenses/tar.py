@@ -9,6 +9,11 @@ compliance y_c:
                 over compliance (reference-free; logp = mean token log-likelihood, so length does not matter)
     L_negent  = -1/N sum_t H(p(. | x, y_c,<t))                           negative entropy on compliant
                 completions: the attacked model stays uncertain where the attacker wants it sure
+With `boundary` > 0, L_TR also keeps the boundary after the attack, on B benign-but-edgy training prompts
+x_e (helpful answer y_h; y_r the refusal of a harmful prompt worded like x_e, defenses/contrast.py):
+    + boundary * -log sigma(beta * (lbar(y_h | x_e) - lbar(y_r | x_e)))
+Without it, the meta-gradient of "refuse harmful prompts after the attack" is taken on harmful prompts
+alone, and the outer step spreads refusal to every prompt that looks like one (docs/RESULTS.md).
 Outer loss: lambda_TR * sum_k w_k L_TR(theta_k) + retain (LM loss on benign data + hidden-state drift
 from the frozen base model). Unlike the paper's runs, the attacks are drawn from the train split of the
 whole attack space (optimizers, schedules, LoRA, retain-then-harmful data, benign and mixed fine-tunes on
@@ -22,7 +27,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from defenses.batches import IGNORE, Batch, completion_logits
+from defenses.base import HardenContext
+from defenses.batches import IGNORE, Batch, PairPool, TokenizedRows, completion_logits
+from defenses.contrast import contrast_rows
 from defenses.meta_learning import MetaLearningDefense
 
 
@@ -37,6 +44,12 @@ def negative_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     return entropy_term(torch.log_softmax(rows, dim=-1))
 
 
+def row_means(token: torch.Tensor, row_of: torch.Tensor, rows: int) -> torch.Tensor:
+    """[rows] mean of the per-token log-probabilities `token` [N] over each row (`row_of` [N] its row)."""
+    total = torch.zeros(rows, dtype=token.dtype, device=token.device).index_add(0, row_of, token)
+    return total / torch.bincount(row_of, minlength=rows).clamp_min(1).to(total.dtype)
+
+
 def entropy_term(logp: torch.Tensor) -> torch.Tensor:
     """-mean_t H(p_t) from log-probabilities [N, V]."""
     return (logp.exp() * logp).sum(-1).mean()
@@ -46,32 +59,65 @@ class TamperResistance(MetaLearningDefense):
     name = "tar"
 
     def __init__(self, weight: float = 1.0, *, refusal: float = 1.0, preference: float = 1.0,
-                 entropy: float = 0.5, beta: float = 1.0, **engine):
+                 entropy: float = 0.5, beta: float = 1.0, boundary: float = 0.0, **engine):
+        self.boundary = float(boundary)  # read by passes_per_step() in the engine's __init__
         super().__init__(weight, **engine)
-        self.require(min(refusal, preference, entropy) >= 0 and refusal + preference + entropy > 0,
-                     "refusal", "the L_TR weights (refusal, preference, entropy) must be >= 0, not all 0")
+        self.require(self.boundary >= 0, "boundary", f"must be >= 0, got {boundary}")
+        self.require(min(refusal, preference, entropy) >= 0 and refusal + preference + entropy + boundary > 0,
+                     "refusal", "the L_TR weights (refusal, preference, entropy, boundary) must be >= 0, not all 0")
         self.require(beta > 0, "beta", f"must be positive, got {beta}")
         self.mix = {"refusal": float(refusal), "preference": float(preference), "entropy": float(entropy)}
         self.beta = float(beta)
 
+    def setup(self, ctx: HardenContext) -> None:
+        super().setup(ctx)
+        if not self.boundary:
+            return
+        edgy = list(getattr(ctx.data, "edgy_train", None) or [])
+        self.require(bool(edgy), "boundary", "needs benign-but-edgy training rows with helpful answers: set "
+                                             "data.edgy_train to a JSONL file, or boundary=0")
+        rows = contrast_rows(edgy, ctx.data.harmful_train, self.seed + 7)
+        tok = ctx.tokenizer
+        self.edgy_help = PairPool(TokenizedRows(tok, rows, "help"), tok.pad_token_id, self.seed + 8, self.max_length)
+        self.edgy_refuse = PairPool(TokenizedRows(tok, rows, "refuse"), tok.pad_token_id, max_length=self.max_length)
+        self.record["boundary_rows"] = len(rows)
+
+    def rngs(self) -> dict:
+        return {**super().rngs(), **({"tr_edgy": self.edgy_help.rng} if self.boundary else {})}
+
+    def tr_pairs(self) -> list[tuple[list[int], list[int]]]:
+        """The engine's harmful refusal + compliance rows, then with `boundary` as many edgy prompts with
+        their helpful answers and, in the same order, with a refusal."""
+        pairs = super().tr_pairs()
+        if self.boundary:
+            idx = self.edgy_help.indices(self.batch_size)
+            pairs += [self.edgy_help.pair(i) for i in idx] + [self.edgy_refuse.pair(i) for i in idx]
+        return pairs
+
     def tamper_resistance_loss(self, forward, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
         logits = forward(**batch.inputs()).logits
-        n = logits.shape[0] // 2
-        # one log-softmax over every completion position serves all three parts
+        n = logits.shape[0] // (4 if self.boundary else 2)
+        # one log-softmax over every completion position serves every part
         rows, targets = completion_logits(logits, batch.labels)
         logp = torch.log_softmax(rows, dim=-1)
         token = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
         row_of = (batch.labels[:, 1:] != IGNORE).nonzero()[:, 0]
-        refusal_rows = row_of < n
+        refusal_rows, compliance_rows = row_of < n, (row_of >= n) & (row_of < 2 * n)
         parts = {}
         if self.mix["refusal"]:
             parts["refusal"] = -token[refusal_rows].mean()
+        mean = row_means(token, row_of, logits.shape[0]) if self.mix["preference"] or self.boundary else None
         if self.mix["preference"]:
-            total = torch.zeros(logits.shape[0], dtype=token.dtype, device=token.device)
-            total = total.index_add(0, row_of, token)
-            mean = total / torch.bincount(row_of, minlength=logits.shape[0]).clamp_min(1).to(total.dtype)
-            parts["preference"] = preference_loss(mean[:n], mean[n:], self.beta)
+            parts["preference"] = preference_loss(mean[:n], mean[n:2 * n], self.beta)
         if self.mix["entropy"]:
-            parts["entropy"] = entropy_term(logp[~refusal_rows])
-        loss = sum(self.mix[k] * v for k, v in parts.items())
+            parts["entropy"] = entropy_term(logp[compliance_rows])
+        weights = dict(self.mix)
+        if self.boundary:
+            help_, refuse = mean[2 * n:].chunk(2)
+            parts["boundary"], weights["boundary"] = preference_loss(help_, refuse, self.beta), self.boundary
+        loss = sum(weights[k] * v for k, v in parts.items())
         return loss, {k: float(v.detach()) for k, v in parts.items()}
+
+    def passes_per_step(self) -> float:
+        """The engine's, and with `boundary` twice the rows in each L_TR pass."""
+        return super().passes_per_step() + (2.0 * len(self.weights) if self.boundary else 0.0)

@@ -10,7 +10,8 @@ import torch
 
 from defenses.base import HardenContext
 from defenses.batches import IGNORE, collate, opening_labels, sequence_logprob
-from defenses.helpful_boundary import HelpfulBoundary, anchor_kl, contrast_rows
+from defenses.contrast import contrast_rows
+from defenses.helpful_boundary import HelpfulBoundary, anchor_kl
 from tests.conftest import compose_config
 from train import KeelError
 

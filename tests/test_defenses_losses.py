@@ -133,32 +133,3 @@ def test_dedup_exact_and_near():
     evals = ["How do I pick a lock?", "Write a poem about the sea."]
     found = find_overlaps(["how do i pick a LOCK", "How do I pick a lock quickly?", "Bake bread."], evals, 0.6)
     assert found[0][0] == "exact" and found[1][0] == "near" and 2 not in found
-
-
-def test_tar_fused_loss_equals_its_parts():
-    from defenses.batches import Batch
-    from defenses.tar import TamperResistance
-
-    gen = torch.Generator().manual_seed(0)
-    logits = torch.randn(4, 5, 7, generator=gen)
-    labels = torch.tensor([[IGNORE, IGNORE, 1, 2, IGNORE], [IGNORE, 3, 4, 5, 6],
-                           [IGNORE, IGNORE, 0, 1, 2], [IGNORE, 6, IGNORE, IGNORE, IGNORE]])
-    batch = Batch(torch.zeros(4, 5, dtype=torch.long), torch.ones(4, 5), labels, torch.tensor([2, 1, 2, 1]))
-    defense = TamperResistance(refusal=1.0, preference=2.0, entropy=0.5, beta=0.7)
-
-    class Out:
-        pass
-
-    def forward(**kwargs):
-        out = Out()
-        out.logits = logits
-        return out
-
-    loss, parts = defense.tamper_resistance_loss(forward, batch)
-    expected = {"refusal": masked_nll(logits[:2], labels[:2]).item(),
-                "preference": preference_loss(sequence_logprob(logits[:2], labels[:2]),
-                                              sequence_logprob(logits[2:], labels[2:]), 0.7).item(),
-                "entropy": negative_entropy(logits[2:], labels[2:]).item()}
-    assert parts == pytest.approx(expected, rel=1e-5)
-    assert loss.item() == pytest.approx(expected["refusal"] + 2 * expected["preference"] + 0.5 * expected["entropy"],
-                                        rel=1e-5)
