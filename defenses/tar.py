@@ -12,6 +12,8 @@ compliance y_c:
 With `boundary` > 0, L_TR also keeps the boundary after the attack, on B benign-but-edgy training prompts
 x_e (helpful answer y_h; y_r the refusal of a harmful prompt worded like x_e, defenses/contrast.py):
     + boundary * -log sigma(beta * (lbar(y_h | x_e) - lbar(y_r | x_e)))
+lbar over each answer's first `boundary_tokens` tokens: whether a model refuses is decided in an answer's
+opening (Qi et al. 2024), and the edgy answers (~170 tokens) would otherwise double the width of the batch.
 Without it, the meta-gradient of "refuse harmful prompts after the attack" is taken on harmful prompts
 alone, and the outer step spreads refusal to every prompt that looks like one (docs/RESULTS.md).
 Outer loss: lambda_TR * sum_k w_k L_TR(theta_k) + retain (LM loss on benign data + hidden-state drift
@@ -59,10 +61,14 @@ class TamperResistance(MetaLearningDefense):
     name = "tar"
 
     def __init__(self, weight: float = 1.0, *, refusal: float = 1.0, preference: float = 1.0,
-                 entropy: float = 0.5, beta: float = 1.0, boundary: float = 0.0, **engine):
+                 entropy: float = 0.5, beta: float = 1.0, boundary: float = 0.0, boundary_tokens: int | None = 32,
+                 **engine):
         self.boundary = float(boundary)  # read by passes_per_step() in the engine's __init__
         super().__init__(weight, **engine)
         self.require(self.boundary >= 0, "boundary", f"must be >= 0, got {boundary}")
+        self.require(boundary_tokens is None or int(boundary_tokens) >= 1, "boundary_tokens",
+                     f"must be >= 1 or null, got {boundary_tokens}")
+        self.boundary_tokens = None if boundary_tokens is None else int(boundary_tokens)
         self.require(min(refusal, preference, entropy) >= 0 and refusal + preference + entropy + boundary > 0,
                      "refusal", "the L_TR weights (refusal, preference, entropy, boundary) must be >= 0, not all 0")
         self.require(beta > 0, "beta", f"must be positive, got {beta}")
@@ -91,7 +97,8 @@ class TamperResistance(MetaLearningDefense):
         pairs = super().tr_pairs()
         if self.boundary:
             idx = self.edgy_help.indices(self.batch_size)
-            pairs += [self.edgy_help.pair(i) for i in idx] + [self.edgy_refuse.pair(i) for i in idx]
+            k = self.boundary_tokens  # a causal model's first k answer logits do not depend on the rest
+            pairs += [(p, c[:k]) for pool in (self.edgy_help, self.edgy_refuse) for p, c in map(pool.pair, idx)]
         return pairs
 
     def tamper_resistance_loss(self, forward, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:

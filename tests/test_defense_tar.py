@@ -88,16 +88,19 @@ def test_boundary_term_by_hand_and_entropy_reads_compliance_rows_only(mix):
     assert loss.item() == pytest.approx(sum(weights[k] * v for k, v in expected.items()), rel=1e-5)
 
 
-def test_tr_batch_appends_edgy_prompts_with_help_then_refusal(tokenizer, data):
+@pytest.mark.parametrize("tokens", [4, None])
+def test_tr_batch_appends_edgy_prompts_with_help_then_refusal(tokenizer, data, tokens):
     bundle = with_edgy_train(data)
-    defense = tar(tokenizer, bundle)
+    defense = tar(tokenizer, bundle, boundary_tokens=tokens)
     assert defense.record["boundary_rows"] == 10
     state = defense.edgy_help.rng.getstate()
     batch = defense.tr_batch()
     assert batch.input_ids.shape[0] == 4 * 3
     defense.edgy_help.rng.setstate(state)
     idx = defense.edgy_help.indices(3)
-    expected = [defense.edgy_help.pair(i) for i in idx] + [defense.edgy_refuse.pair(i) for i in idx]
+    full = [defense.edgy_help.pair(i) for i in idx] + [defense.edgy_refuse.pair(i) for i in idx]
+    assert any(len(c) > 4 for _, c in full)  # the truncation to the answers' opening is exercised
+    expected = [(p, c[:tokens]) for p, c in full]
     rows = [batch.input_ids[r][batch.attention_mask[r].bool()].tolist() for r in range(6, 12)]
     assert rows == [p + c for p, c in expected]
     pairs = contrast_rows(bundle.edgy_train, bundle.harmful_train, defense.seed + 7)
@@ -144,6 +147,7 @@ def test_boundary_meta_step_moves_the_weights_toward_the_helpful_answer(tiny_mod
 
 @pytest.mark.parametrize(("kwargs", "option"), [
     ({"boundary": -0.1}, "boundary"), ({"boundary": -3}, "boundary"),
+    ({"boundary_tokens": 0}, "boundary_tokens"), ({"boundary_tokens": -1}, "boundary_tokens"),
     ({"refusal": 0.0, "preference": 0.0, "entropy": 0.0}, "refusal"),
     ({"refusal": 0.0, "preference": 0.0, "entropy": 0.0, "boundary": 0.0}, "refusal"),
 ])

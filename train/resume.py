@@ -41,7 +41,7 @@ RESUME_MODES = ("auto", "true", "false", "force")
 # finished run. Another value is a real difference.
 ADDED_OPTIONS = {"data.eval_split": "test", "data.test_rows": None, "defense.helpful_boundary.kl_tokens": None,
                  "defense.helpful_boundary.refusal_margin": 0.0, "defense.helpful_boundary.beta": 1.0,
-                 "defense.tar.boundary": 0.0}
+                 "defense.tar.boundary": 0.0, "defense.tar.boundary_tokens": 32}
 
 
 def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
