@@ -78,7 +78,7 @@ def training_sets(data, defenses: list, attacks: list) -> dict[str, list[str]]:
     for defense in defenses:
         examples = defense.training_examples(data)
         sets[f"defense:{defense.name}"] = [m["content"] for ex in examples for m in ex["prompt"]
-                                           if m["role"] == "user"]
+                                           if m["role"] == "user"] + defense.loss_prompts(data)
     sets["defense:retain"] = [r["prompt"] for r in data.benign_train]
     for name in TRAINING_ONLY:
         sets[f"data:{name}"] = [r["prompt"] for r in getattr(data, name, None) or []]

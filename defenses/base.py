@@ -5,6 +5,8 @@ stacks them. Hooks (all optional), called by train.hardening.HardenTrainer:
 
   setup(ctx)                  once, before training: keep references (frozen base model, data, seed)
   training_examples(data)     SFT examples (prompt/completion, chat format) this defense adds
+  loss_prompts(data)          user prompts its loss terms train on beyond those examples (data hygiene
+                              checks both against the evaluation sets)
   meta_step(model, inputs)    before each micro-batch's forward: an inner loop (simulated attack); it
                               must leave weights and `param.grad` as it found them and returns metrics
   loss_terms(model, inputs)   extra differentiable terms {name: tensor}, each already weighted and a
@@ -65,6 +67,9 @@ class Defense:
         self.ctx = ctx
 
     def training_examples(self, data) -> list[dict]:
+        return []
+
+    def loss_prompts(self, data) -> list[str]:
         return []
 
     def loss_terms(self, model, inputs: dict) -> dict[str, torch.Tensor]:

@@ -88,6 +88,9 @@ class TamperResistance(MetaLearningDefense):
         self.edgy_refuse = PairPool(TokenizedRows(tok, rows, "refuse"), tok.pad_token_id, max_length=self.max_length)
         self.record["boundary_rows"] = len(rows)
 
+    def loss_prompts(self, data) -> list[str]:
+        return [r["prompt"] for r in getattr(data, "edgy_train", None) or []] if self.boundary else []
+
     def rngs(self) -> dict:
         return {**super().rngs(), **({"tr_edgy": self.edgy_help.rng} if self.boundary else {})}
 

@@ -169,3 +169,18 @@ def test_config_carries_the_boundary_weight():
     cfg = compose_config(overrides=["defense=[refusal_sft,tar]", "defense.tar.boundary=0.5"])
     assert cfg.defense.tar.boundary == 0.5
     assert compose_config(overrides=["defense=[refusal_sft,tar]"]).defense.tar.boundary == 0.0
+
+
+@pytest.mark.parametrize("boundary", [0.0, 1.0])
+def test_data_hygiene_sees_the_edgy_prompts_the_boundary_trains_on(data, boundary):
+    """An evaluation prompt that is also a boundary row is found (and dropped) like any training overlap."""
+    from attacks.hygiene import deduplicate, training_sets
+
+    bundle = with_edgy_train(data, n=3)
+    bundle.edgy = list(data.edgy)  # its first 3 rows are now training rows too
+    sets = training_sets(bundle, [TamperResistance(train_space=SPACE, boundary=boundary)], [])
+    assert sets.get("defense:tar", []) == ([r["prompt"] for r in bundle.edgy_train] if boundary else [])
+    record = deduplicate(bundle, sets, {"max_overlap": 1.0})
+    exact = record["eval_sets"]["edgy"]["exact"]
+    assert exact == (3 if boundary else 0)
+    assert len(bundle.edgy) == len(data.edgy) - exact
