@@ -33,6 +33,7 @@ from defenses.base import HardenContext
 from defenses.batches import IGNORE, Batch, PairPool, TokenizedRows, completion_logits
 from defenses.contrast import contrast_rows
 from defenses.meta_learning import MetaLearningDefense
+from train.distributed import rank
 
 
 def preference_loss(logp_refusal: torch.Tensor, logp_compliance: torch.Tensor, beta: float) -> torch.Tensor:
@@ -84,7 +85,8 @@ class TamperResistance(MetaLearningDefense):
                                              "data.edgy_train to a JSONL file, or boundary=0")
         rows = contrast_rows(edgy, ctx.data.harmful_train, self.seed + 7)
         tok = ctx.tokenizer
-        self.edgy_help = PairPool(TokenizedRows(tok, rows, "help"), tok.pad_token_id, self.seed + 8, self.max_length)
+        seed = self.seed + 8 + 1009 * rank()  # each rank its own edgy rows, as the engine's harmful ones
+        self.edgy_help = PairPool(TokenizedRows(tok, rows, "help"), tok.pad_token_id, seed, self.max_length)
         self.edgy_refuse = PairPool(TokenizedRows(tok, rows, "refuse"), tok.pad_token_id, max_length=self.max_length)
         self.record["boundary_rows"] = len(rows)
 

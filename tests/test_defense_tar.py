@@ -184,3 +184,13 @@ def test_data_hygiene_sees_the_edgy_prompts_the_boundary_trains_on(data, boundar
     exact = record["eval_sets"]["edgy"]["exact"]
     assert exact == (3 if boundary else 0)
     assert len(bundle.edgy) == len(data.edgy) - exact
+
+
+def test_ranks_draw_their_own_edgy_rows(tokenizer, data, monkeypatch):
+    def draws(rank: str) -> list:
+        monkeypatch.setenv("RANK", rank)
+        defense = tar(tokenizer, with_edgy_train(data))
+        return [defense.tr_batch().input_ids[6:].tolist() for _ in range(3)]
+
+    first, second, again = draws("0"), draws("1"), draws("0")
+    assert first != second and first == again
