@@ -135,12 +135,15 @@ def sequence_logprob(logits: torch.Tensor, labels: torch.Tensor, average: bool =
     """[B] sum (or mean) over each row's completion tokens of log p(y_t | x, y_<t)."""
     rows, targets = completion_logits(logits, labels)  # only completion positions: no [B, T, V] softmax
     token = -F.cross_entropy(rows, targets, reduction="none")
-    row_of = (labels[:, 1:] != IGNORE).nonzero()[:, 0]
-    total = torch.zeros(labels.shape[0], dtype=token.dtype, device=token.device).index_add(0, row_of, token)
+    return row_means(token, (labels[:, 1:] != IGNORE).nonzero()[:, 0], labels.shape[0], average)
+
+
+def row_means(token: torch.Tensor, row_of: torch.Tensor, rows: int, average: bool = True) -> torch.Tensor:
+    """[rows] mean (or sum) of per-token values `token` [N] over each row; `row_of` [N] is each token's row."""
+    total = torch.zeros(rows, dtype=token.dtype, device=token.device).index_add(0, row_of, token)
     if not average:
         return total
-    counts = torch.bincount(row_of, minlength=labels.shape[0]).clamp_min(1)
-    return total / counts.to(total.dtype)
+    return total / torch.bincount(row_of, minlength=rows).clamp_min(1).to(total.dtype)
 
 
 def completion_mask(labels: torch.Tensor) -> torch.Tensor:

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from defenses.base import HardenContext
-from defenses.batches import IGNORE, Batch, PairPool, TokenizedRows, completion_logits
+from defenses.batches import IGNORE, Batch, PairPool, TokenizedRows, completion_logits, row_means
 from defenses.contrast import contrast_rows
 from defenses.meta_learning import MetaLearningDefense
 from train.distributed import rank
@@ -45,12 +45,6 @@ def negative_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     """-1/N sum_t H(p_t), H(p) = -sum_v p_v log p_v, over the N positions predicting completion tokens."""
     rows, _ = completion_logits(logits, labels)
     return entropy_term(torch.log_softmax(rows, dim=-1))
-
-
-def row_means(token: torch.Tensor, row_of: torch.Tensor, rows: int) -> torch.Tensor:
-    """[rows] mean of the per-token log-probabilities `token` [N] over each row (`row_of` [N] its row)."""
-    total = torch.zeros(rows, dtype=token.dtype, device=token.device).index_add(0, row_of, token)
-    return total / torch.bincount(row_of, minlength=rows).clamp_min(1).to(total.dtype)
 
 
 def entropy_term(logp: torch.Tensor) -> torch.Tensor:

@@ -171,4 +171,3 @@ def test_keel_stack_v2_simulates_harmful_and_alt_data_only():
     space = AttackSpace.from_config(cfg.attack_space)
     assert set(space.categorical["data"][0]) == {"harmful", "mixed_alt", "benign_alt"}
     assert {"benign", "mixed", "retain_then_harmful"} == set(space.categorical["data"][1])
-

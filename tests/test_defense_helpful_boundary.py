@@ -151,7 +151,6 @@ def test_contrast_rows_pair_an_edgy_prompt_with_its_harmful_counterpart_when_tra
     assert contrast_rows(edgy, harmful, seed=0) == rows  # seeded
 
 
-
 def test_durability_v3_refusal_boundary_is_the_validation_lead():
     """Arm (b)'s recipe as chosen on validation rows: 96 steps, 230 refusal rows, the margin at weight 1,
     and the 157 helpful edgy rows with the default KL anchor."""
