@@ -244,7 +244,7 @@ class MetaLearningDefense(Defense):
         self.require(bool(data.benign_train), "data", "needs benign training records (data.benign)")
         # Each rank draws its own batches (like a DistributedSampler's shards) but the same attacks: under DDP
         # the averaged meta-gradient is then one attack's, estimated on world_size times the data.
-        s, n = self.seed + 1009 * rank(), self.max_length
+        s, n = self.rank_seed(), self.max_length
         self.refusals = PairPool.from_rows(tok, data.harmful_train, "refusal", s, n)
         self.compliances = PairPool.from_rows(tok, data.harmful_train, "compliance", s + 1, n)
         benign = PairPool.from_rows(tok, data.benign_train, "response", s + 2, n)
@@ -254,6 +254,10 @@ class MetaLearningDefense(Defense):
         if self.retain_rep > 0 and ctx.base_model is None:
             self.require(False, "retain_rep", "needs the frozen base model; set harden.keep_base_copy=true "
                                               "or retain_rep=0")
+
+    def rank_seed(self) -> int:
+        """The seed of this rank's data draws: each rank its own rows, every rank the same attacks."""
+        return self.seed + 1009 * rank()
 
     def benign_alt_pool(self, tok, data, seed: int) -> PairPool | None:
         """The attacker's rows for `benign_alt` / `mixed_alt` (data.benign_alt); None when no attack the

@@ -33,7 +33,6 @@ from defenses.base import HardenContext
 from defenses.batches import IGNORE, Batch, PairPool, TokenizedRows, completion_logits, row_means
 from defenses.contrast import contrast_rows
 from defenses.meta_learning import MetaLearningDefense
-from train.distributed import rank
 
 
 def preference_loss(logp_refusal: torch.Tensor, logp_compliance: torch.Tensor, beta: float) -> torch.Tensor:
@@ -79,7 +78,7 @@ class TamperResistance(MetaLearningDefense):
                                              "data.edgy_train to a JSONL file, or boundary=0")
         rows = contrast_rows(edgy, ctx.data.harmful_train, self.seed + 7)
         tok = ctx.tokenizer
-        seed = self.seed + 8 + 1009 * rank()  # each rank its own edgy rows, as the engine's harmful ones
+        seed = self.rank_seed() + 8  # each rank its own edgy rows, as the engine's harmful ones
         self.edgy_help = PairPool(TokenizedRows(tok, rows, "help"), tok.pad_token_id, seed, self.max_length)
         self.edgy_refuse = PairPool(TokenizedRows(tok, rows, "refuse"), tok.pad_token_id, max_length=self.max_length)
         self.record["boundary_rows"] = len(rows)
