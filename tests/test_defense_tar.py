@@ -194,3 +194,17 @@ def test_ranks_draw_their_own_edgy_rows(tokenizer, data, monkeypatch):
 
     first, second, again = draws("0"), draws("1"), draws("0")
     assert first != second and first == again
+
+
+def test_keel_stack_v3_is_keel_stack_v2_with_the_boundary_in_tar():
+    """keel's stack as chosen on validation rows: keel_stack_v2's defenses and TAR settings,
+    refusal rows (230 English + 80 multilingual), margin 1.5, and TAR's boundary term at weight 2."""
+    cfg = compose_config(overrides=["preset=durability_v3", "hardening=keel_stack_v3"])
+    v2 = compose_config(overrides=["preset=durability_v3", "hardening=keel_stack_v2"])
+    assert set(cfg.defense) == set(v2.defense) and cfg.harden.steps == 96
+    assert cfg.defense.tar.boundary == 2.0 and v2.defense.tar.boundary == 0.0
+    assert cfg.defense.refusal_sft.examples == 230 and cfg.defense.multilingual_refusal.max_examples == 80
+    assert cfg.defense.helpful_boundary.refusal_margin == 1.5
+    for key in ("inner_steps", "tr_points", "weight", "retain_rep", "boundary_tokens"):
+        assert cfg.defense.tar[key] == v2.defense.tar[key], key
+    assert cfg.attack_space == v2.attack_space
