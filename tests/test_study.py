@@ -97,6 +97,75 @@ def test_resuming_a_finished_study_reruns_nothing(study, capsys):
     assert before == {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
 
 
+def _spy_pipeline(monkeypatch) -> list[str]:
+    """run_pipeline replaced by a spy that records the run dirs it was asked to run (and fails the study)."""
+    import train.pipeline
+
+    called = []
+
+    def spy(cfg):
+        called.append(Path(cfg.run.dir).name)
+        raise KeelError(f"pipeline called for {cfg.run.dir}")
+
+    monkeypatch.setattr(train.pipeline, "run_pipeline", spy)
+    return called
+
+
+def test_finished_runs_are_taken_as_written_without_their_checkpoints(study, tmp_path, monkeypatch):
+    """A study whose runs all finished re-reads their reports and loads no model, so the hardened weights
+    may be deleted, or the run dirs copied (without checkpoint/) from the machine that ran them."""
+    moved = tmp_path / "moved" / study.name  # the study is named after its directory
+    shutil.copytree(study, moved, ignore=shutil.ignore_patterns("checkpoint", "study.*"))
+    called = _spy_pipeline(monkeypatch)
+    assert main(["study", *STUDY_ARGS, f"study.dir={moved}"]) == 0
+    assert called == [] and not any(moved.glob("*/checkpoint"))
+    ours, theirs = (json.loads((d / "study.json").read_text()) for d in (moved, study))
+    assert ours["attacks"] == theirs["attacks"] and ours["utility"] == theirs["utility"]
+    assert (moved / "study.md").read_text().split("## Time")[0] == (study / "study.md").read_text().split("## Time")[0]
+
+
+def _not_done(root: Path) -> None:
+    status = json.loads((root / "status.json").read_text())
+    (root / "status.json").write_text(json.dumps({**status, "status": "failed"}))
+
+
+def _other_config(root: Path) -> None:
+    report = json.loads((root / "report.json").read_text())
+    (root / "report.json").write_text(json.dumps({**report, "config_hash": "0" * 64}))
+
+
+def _other_version(root: Path) -> None:
+    report = json.loads((root / "report.json").read_text())
+    (root / "report.json").write_text(json.dumps({**report, "keel_version": "0.0.1"}))
+
+
+@pytest.mark.parametrize("change", [_not_done, _other_config, _other_version,
+                                    lambda root: (root / "report.json").unlink(),
+                                    lambda root: (root / "status.json").unlink()])
+def test_a_run_not_finished_under_this_config_goes_back_to_the_pipeline(study, change, tmp_path, monkeypatch):
+    """Only a run marked done whose report this keel version wrote for the same config is taken as written;
+    anything else (failed, another config or version, a report or status missing) is resumed or refused by
+    the pipeline as before, and the runs before it are still taken as written."""
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy)
+    change(copy / "stack")
+    called = _spy_pipeline(monkeypatch)
+    with pytest.raises(SystemExit, match="2"):
+        main(["study", *STUDY_ARGS, f"study.dir={copy}"])
+    assert called == ["stack"]
+
+
+def test_a_run_dir_with_a_config_change_is_refused_not_taken(study, tmp_path, capsys):
+    """A finished run under other result-relevant options is neither taken nor rerun: the pipeline refuses
+    it, naming the option (resume=force reruns it)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy)
+    args = [a.replace("'eval.max_new_tokens=6'", "'eval.max_new_tokens=7'") for a in STUDY_ARGS]
+    with pytest.raises(SystemExit, match="2"):
+        main(["study", *args, f"study.dir={copy}"])
+    assert "different config (eval.max_new_tokens: 6 -> 7" in capsys.readouterr().err
+
+
 def test_base_attacks_from_a_run_with_other_settings_are_refused(study, tmp_path):
     config = yaml.safe_load((study / "stack" / "config.yaml").read_text())
     fingerprint = json.loads((study / "stack" / EVAL_SETS_FILE).read_text())

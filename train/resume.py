@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from omegaconf import OmegaConf
 from transformers import TrainerCallback
 
 from train import KeelError
 from train.distributed import rank
 from train.run_dir import RunDir, apply_staged, atomic_write_bytes, atomic_write_json, kill_point
-from train.state import broken, read_yaml
+from train.state import broken, check_object, check_status, read_json, read_yaml
 
 log = logging.getLogger("keel")
 # Top-level config keys that cannot change a result: where it is written, how it is logged, how it resumes.
@@ -128,6 +129,28 @@ def prepare_run(cfg, run: RunDir, current: dict) -> bool:
             raise broken_checkpoint(run, run.checkpoint_problems)
     log.info("resuming the run in %s", run.root)
     return True
+
+
+def finished_report(cfg) -> dict | None:
+    """The report of a run that already finished under this very config, taken as written: status.json
+    says `done`, and report.json was written by this keel version for the same result-relevant config
+    (config_hash). None when anything is left to do or differs; the pipeline then resumes or refuses the run
+    as usual. Nothing is loaded, so a finished run needs no checkpoint: `keel study` re-reads its finished
+    runs in seconds, also after their hardened weights (~0.5 GB each on the embedded model) were deleted or
+    when the run directories (without checkpoint/ and trainer/) were copied from another machine."""
+    import train
+    from train.run_dir import redact
+
+    root = Path(cfg.run.dir)
+    if resume_mode(cfg) == "false" or not (root / "report.json").is_file():
+        return None  # resume=false: the pipeline refuses a run dir that holds a run
+    status = read_json(root / "status.json", check_status, default={})
+    report = read_json(root / "report.json", check_object)
+    current = config_hash(redact(OmegaConf.to_container(cfg, resolve=True)))
+    if status.get("status") != "done" or report.get("config_hash") != current \
+            or report.get("keel_version") != train.__version__:
+        return None
+    return report
 
 
 def logged_train_loss(log_history: list[dict]) -> float:

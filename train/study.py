@@ -4,7 +4,8 @@
     keel study "overrides=['budget.seeds=[0]']"        # overrides every arm gets, each quoted
 
 Each arm is an ordinary `keel harden` run in STUDY_DIR/<arm>, composed from `overrides` (every arm) and
-the arm's own overrides, so it resumes like any run. The base model is the study's first arm, (a): the
+the arm's own overrides, so it resumes like any run; a run that finished under the same config is taken as
+written, with no model loaded (train/resume.py:finished_report), so its checkpoint may be gone. The base model is the study's first arm, (a): the
 first arm's run attacks it, and every later arm takes those finished base attacks instead of repeating
 them (train/shared_base.py checks they are the same model under the same attacks, seeds, data, judge and
 evaluation). Then every arm is scored head to head against `baseline` (train/head_to_head.py), and
@@ -39,6 +40,7 @@ from attacks.metrics import format_ratio, ratio_bound
 from attacks.report_md import unit_of
 from train import KeelError
 from train.head_to_head import head_to_head
+from train.resume import finished_report
 from train.run_dir import atomic_write_json, atomic_write_text
 from train.study_answer import answer, unit_word
 
@@ -101,7 +103,12 @@ def run_study(cfg: DictConfig) -> dict:
         log.info("study %s: run %s (%d/%d): keel harden %s", cfg.study.name, run, i + 1, len(todo),
                  " ".join(overrides))
         t0 = time.perf_counter()
-        reports[arm].append(run_pipeline(compose(config_name="harden", overrides=overrides)))
+        run_cfg = compose(config_name="harden", overrides=overrides)
+        report = finished_report(run_cfg)
+        if report is not None:
+            log.info("study %s: run %s finished earlier (same config, %s): taken as written", cfg.study.name,
+                     run, Path(run_cfg.run.dir) / "report.json")
+        reports[arm].append(report if report is not None else run_pipeline(run_cfg))
         seconds[run] = time.perf_counter() - t0
     baseline = cfg.study.get("baseline")
     pairs = {arm: [head_to_head(study_dir / b_run, study_dir / run, study_dir / f"{run}_vs_{baseline}")
