@@ -15,7 +15,7 @@ from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarch
 from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
-from train.run_dir import read_jsonl
+from train.run_dir import READY, read_jsonl
 from train.shared_base import EVAL_SETS_FILE, base_records_from
 from train.study import (
     arm_overrides,
@@ -141,11 +141,13 @@ def _other_version(root: Path) -> None:
 
 @pytest.mark.parametrize("change", [_not_done, _other_config, _other_version,
                                     lambda root: (root / "report.json").unlink(),
-                                    lambda root: (root / "status.json").unlink()])
+                                    lambda root: (root / "status.json").unlink(),
+                                    lambda root: (root / READY).mkdir()])
 def test_a_run_not_finished_under_this_config_goes_back_to_the_pipeline(study, change, tmp_path, monkeypatch):
     """Only a run marked done whose report this keel version wrote for the same config is taken as written;
-    anything else (failed, another config or version, a report or status missing) is resumed or refused by
-    the pipeline as before, and the runs before it are still taken as written."""
+    anything else (failed, another config or version, a report or status missing, a `keel rejudge` left to
+    apply) is resumed or refused by the pipeline as before, and the runs before it are still taken as
+    written."""
     copy = tmp_path / "copy"
     shutil.copytree(study, copy)
     change(copy / "stack")
@@ -210,6 +212,35 @@ def test_bad_study_options_fail_in_one_line(tmp_path, capsys):
         "study", f"study.dir={tmp_path}", "~study.arms", "+study.arms={base:['preset=ci']}", "study.baseline=null")
     assert "effort.validation_attacks: ['nope'] not among this run's attacks (full_ft)" in fails(
         "harden", *TINY_OVERRIDES, f"run.dir={tmp_path / 'r'}", "effort.validation_attacks=[nope]")
+
+
+@pytest.mark.parametrize("runs, message", [
+    ("[nope]", "study.runs: nope is not a run of this study (runs: refusal_sft, stack)"),
+    ("[stack,nope,also]", "study.runs: nope, also is not a run of this study"),
+    ("stack", "study.runs: 'stack' must be a list of run names, e.g. [stack]"),
+    ("[]", "study.runs: [] must be a list of run names"),
+    ("[1]", "study.runs: [1] must be a list of run names"),
+    ("[stack]", "study.runs: stack takes the base model's attacks from refusal_sft, which has not finished; "
+                "run refusal_sft first, or with it (study.runs=[refusal_sft,stack])"),
+])
+def test_bad_study_runs_fail_in_one_line_before_any_run(runs, message, tmp_path, capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["study", f"study.dir={tmp_path / 's'}", f"study.runs={runs}"])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "s" / "refusal_sft").exists() and not (tmp_path / "s" / "stack").exists()
+
+
+def test_study_runs_split_a_study_over_calls(study, tmp_path, capsys):
+    """study.runs runs only the runs it names: a study split over two calls (two machines, two jobs) gives
+    the table of one call, and no table is written while a run is missing."""
+    split = tmp_path / "split" / study.name
+    shutil.copytree(study, split, ignore=shutil.ignore_patterns("stack*", "study.*", "checkpoint"))
+    assert main(["study", *STUDY_ARGS, f"study.dir={split}", "study.runs=[sft]"]) == 0
+    assert "1 of 2 runs finished; the table waits for stack" in capsys.readouterr().out
+    assert not (split / "stack").exists() and not (split / "study.json").exists()
+    assert main(["study", *STUDY_ARGS, f"study.dir={split}", "study.runs=[stack]"]) == 0
+    ours, theirs = (json.loads((d / "study.json").read_text()) for d in (split, study))
+    assert ours["attacks"] == theirs["attacks"] and ours["utility"] == theirs["utility"]
 
 
 def test_confidence_intervals():

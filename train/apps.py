@@ -107,6 +107,12 @@ def study(cfg: DictConfig) -> None:
     from train.study_answer import answer
 
     summary = run_study(cfg)
+    if summary.get("pending"):
+        pending = summary["pending"]
+        print(f"keel: study {summary['study']}: {summary['runs'] - len(pending)} of {summary['runs']} runs finished; "
+              f"the table waits for {', '.join(pending)} (run them: study.runs=[{','.join(pending)}], or drop "
+              f"study.runs)")
+        return
     for name, text in summary["headlines"].items():
         log.info("%s: %s", name, text)
     for line in answer(summary)[2:-1]:

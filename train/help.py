@@ -167,6 +167,7 @@ HELP: dict[str, CommandHelp] = {
             ("study.dir", "where every arm's run and study.md go"),
             ("study.baseline", "the arm every other arm is compared with"),
             ("study.harden_seeds", "hardening seeds: one run per arm and seed, CIs over both (null = one)"),
+            ("study.runs", "run only these runs now, e.g. [keel_tar_h0]; the table waits for the rest (null = all)"),
             ("overrides", "keel harden overrides every arm gets, e.g. \"overrides=['budget.seeds=[0]']\""),
             ("resume", "auto, true, false or force (train/resume.py)"),
         ),

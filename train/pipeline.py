@@ -46,7 +46,7 @@ from train.manifest import verify_manifest, write_manifest
 from train.model_files import check_model_files
 from train.models import clean_copy, load_model_and_tokenizer, weights_sha256
 from train.options import validate
-from train.resume import broken_checkpoint, config_hash, prepare_run, resume_mode
+from train.resume import broken_checkpoint, config_hash, prepare_run, redacted_config, resume_mode
 from train.run_dir import (
     RunDir,
     argv_redacted,
@@ -55,7 +55,6 @@ from train.run_dir import (
     finishes_run,
     kill_point,
     records_failure,
-    redact,
     result_key,
 )
 from train.shared_base import base_records_from, eval_fingerprint, write_eval_fingerprint
@@ -63,11 +62,6 @@ from train.state import check_hardening, read_json
 from train.tracking import Tracker
 
 log = logging.getLogger("keel")
-
-
-def redacted_config(cfg: DictConfig) -> dict:
-    """The resolved config with secrets masked (train.run_dir.redact): what config.yaml and W&B get."""
-    return redact(OmegaConf.to_container(cfg, resolve=True))
 
 
 def validate_options(cfg: DictConfig) -> None:

@@ -26,9 +26,17 @@ import torch
 from omegaconf import OmegaConf
 from transformers import TrainerCallback
 
-from train import KeelError
+from train import KeelError, __version__
 from train.distributed import rank
-from train.run_dir import RunDir, apply_staged, atomic_write_bytes, atomic_write_json, kill_point
+from train.run_dir import (
+    READY,
+    RunDir,
+    apply_staged,
+    atomic_write_bytes,
+    atomic_write_json,
+    kill_point,
+    redact,
+)
 from train.state import broken, check_object, check_status, read_json, read_yaml
 
 log = logging.getLogger("keel")
@@ -131,24 +139,26 @@ def prepare_run(cfg, run: RunDir, current: dict) -> bool:
     return True
 
 
+def redacted_config(cfg) -> dict:
+    """The resolved config with secrets masked (train.run_dir.redact): what config.yaml and W&B get."""
+    return redact(OmegaConf.to_container(cfg, resolve=True))
+
+
 def finished_report(cfg) -> dict | None:
     """The report of a run that already finished under this very config, taken as written: status.json
-    says `done`, and report.json was written by this keel version for the same result-relevant config
-    (config_hash). None when anything is left to do or differs; the pipeline then resumes or refuses the run
-    as usual. Nothing is loaded, so a finished run needs no checkpoint: `keel study` re-reads its finished
-    runs in seconds, also after their hardened weights (~0.5 GB each on the embedded model) were deleted or
-    when the run directories (without checkpoint/ and trainer/) were copied from another machine."""
-    import train
-    from train.run_dir import redact
-
+    says `done`, no `keel rejudge` is left to apply, and report.json was written by this keel version for
+    the same result-relevant config (config_hash). None when anything is left to do or differs; the
+    pipeline then resumes or refuses the run as usual. Nothing is loaded, so a finished run needs no
+    checkpoint: `keel study` re-reads its finished runs in seconds, also after their hardened weights
+    (~0.5 GB each on the embedded model) were deleted, or when the run directories were copied from another
+    machine without checkpoint/ and trainer/."""
     root = Path(cfg.run.dir)
-    if resume_mode(cfg) == "false" or not (root / "report.json").is_file():
+    if resume_mode(cfg) == "false" or not (root / "report.json").is_file() or (root / READY).exists():
         return None  # resume=false: the pipeline refuses a run dir that holds a run
     status = read_json(root / "status.json", check_status, default={})
     report = read_json(root / "report.json", check_object)
-    current = config_hash(redact(OmegaConf.to_container(cfg, resolve=True)))
-    if status.get("status") != "done" or report.get("config_hash") != current \
-            or report.get("keel_version") != train.__version__:
+    if status.get("status") != "done" or report.get("keel_version") != __version__ \
+            or report.get("config_hash") != config_hash(redacted_config(cfg)):
         return None
     return report
 

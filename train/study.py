@@ -5,9 +5,10 @@
 
 Each arm is an ordinary `keel harden` run in STUDY_DIR/<arm>, composed from `overrides` (every arm) and
 the arm's own overrides, so it resumes like any run; a run that finished under the same config is taken as
-written, with no model loaded (train/resume.py:finished_report), so its checkpoint may be gone. The base model is the study's first arm, (a): the
-first arm's run attacks it, and every later arm takes those finished base attacks instead of repeating
-them (train/shared_base.py checks they are the same model under the same attacks, seeds, data, judge and
+written, with no model loaded (train/resume.py:finished_report), so its checkpoint may be gone.
+`study.runs=[<run>,...]` runs only those now (selected_runs): a long study split over machines or jobs. The base
+model is the study's first arm, (a): the first arm's run attacks it, and every later arm takes those
+finished base attacks instead of repeating them (train/shared_base.py checks they are the same model under the same attacks, seeds, data, judge and
 evaluation). Then every arm is scored head to head against `baseline` (train/head_to_head.py), and
 study.{md,json} put the arms side by side per attack, validation attacks (the ones the defenses were tuned
 against, `effort.validation_attacks`) apart from test attacks:
@@ -76,6 +77,23 @@ def arm_overrides(cfg: DictConfig, arm: str, run: str, seed: int | None, first: 
     return overrides
 
 
+def selected_runs(cfg: DictConfig, runs: dict[str, list[tuple[str, int | None]]]) -> set[str] | None:
+    """`study.runs`: the runs this call may run, by name (None: all). The others are taken as written when
+    they finished, and otherwise left for a later call; the table is written once every run has finished.
+    Splits a study over machines or jobs, or orders its runs to fit the time a machine is held."""
+    chosen = cfg.study.get("runs")
+    if chosen is None:
+        return None
+    names = [run for arm in runs.values() for run, _ in arm]
+    if isinstance(chosen, str) or not chosen or any(not isinstance(r, str) for r in chosen):
+        raise KeelError(f"study.runs: {chosen!r} must be a list of run names, e.g. [{names[-1]}] "
+                        f"(runs: {', '.join(names)})")
+    unknown = [r for r in chosen if r not in names]
+    if unknown:
+        raise KeelError(f"study.runs: {', '.join(unknown)} is not a run of this study (runs: {', '.join(names)})")
+    return set(chosen)
+
+
 def check_study(cfg: DictConfig) -> list[str]:
     arms = list((cfg.study.get("arms") or {}).keys())
     if not arms:
@@ -94,22 +112,35 @@ def run_study(cfg: DictConfig) -> dict:
 
     arms = check_study(cfg)
     runs = arm_runs(cfg, arms)
+    only = selected_runs(cfg, runs)
     study_dir = Path(cfg.study.dir)
     first = runs[arms[0]][0][0]
-    seconds, reports = {}, {arm: [] for arm in arms}
+    seconds, reports, pending = {}, {arm: [] for arm in arms}, []
     todo = [(arm, run, seed) for arm in arms for run, seed in runs[arm]]
     for i, (arm, run, seed) in enumerate(todo):
         overrides = arm_overrides(cfg, arm, run, seed, first if i else None)
-        log.info("study %s: run %s (%d/%d): keel harden %s", cfg.study.name, run, i + 1, len(todo),
-                 " ".join(overrides))
         t0 = time.perf_counter()
         run_cfg = compose(config_name="harden", overrides=overrides)
         report = finished_report(run_cfg)
         if report is not None:
-            log.info("study %s: run %s finished earlier (same config, %s): taken as written", cfg.study.name,
-                     run, Path(run_cfg.run.dir) / "report.json")
-        reports[arm].append(report if report is not None else run_pipeline(run_cfg))
+            log.info("study %s: run %s (%d/%d) finished earlier (same config, %s): taken as written",
+                     cfg.study.name, run, i + 1, len(todo), Path(run_cfg.run.dir) / "report.json")
+        elif only is not None and run not in only:
+            log.info("study %s: run %s (%d/%d) left for a later call (not in study.runs)", cfg.study.name, run,
+                     i + 1, len(todo))
+            pending.append(run)
+            continue
+        elif first in pending:
+            raise KeelError(f"study.runs: {run} takes the base model's attacks from {first}, which has not "
+                            f"finished; run {first} first, or with it (study.runs=[{first},{run}])")
+        else:
+            log.info("study %s: run %s (%d/%d): keel harden %s", cfg.study.name, run, i + 1, len(todo),
+                     " ".join(overrides))
+            report = run_pipeline(run_cfg)
+        reports[arm].append(report)
         seconds[run] = time.perf_counter() - t0
+    if pending:  # no table from some of the runs: it would read as the study's result
+        return {"study": study_dir.name, "pending": pending, "runs": len(todo)}
     baseline = cfg.study.get("baseline")
     pairs = {arm: [head_to_head(study_dir / b_run, study_dir / run, study_dir / f"{run}_vs_{baseline}")
                    for (run, _), (b_run, _) in zip(runs[arm], runs[baseline])]
