@@ -232,12 +232,17 @@ def test_bad_study_runs_fail_in_one_line_before_any_run(runs, message, tmp_path,
 
 def test_study_runs_split_a_study_over_calls(study, tmp_path, capsys):
     """study.runs runs only the runs it names: a study split over two calls (two machines, two jobs) gives
-    the table of one call, and no table is written while a run is missing."""
+    the table of one call, and no table is written while a run is missing (an older one is flagged)."""
     split = tmp_path / "split" / study.name
     shutil.copytree(study, split, ignore=shutil.ignore_patterns("stack*", "study.*", "checkpoint"))
     assert main(["study", *STUDY_ARGS, f"study.dir={split}", "study.runs=[sft]"]) == 0
     assert "1 of 2 runs finished; the table waits for stack" in capsys.readouterr().out
     assert not (split / "stack").exists() and not (split / "study.json").exists()
+    (split / "study.json").write_text("{}")  # left by an earlier call
+    assert main(["study", *STUDY_ARGS, f"study.dir={split}", "study.runs=[sft]"]) == 0
+    assert "study.md is from an earlier call, not from these runs; it is rewritten once stack finished" in \
+        capsys.readouterr().out
+    assert (split / "study.json").read_text() == "{}"
     assert main(["study", *STUDY_ARGS, f"study.dir={split}", "study.runs=[stack]"]) == 0
     ours, theirs = (json.loads((d / "study.json").read_text()) for d in (split, study))
     assert ours["attacks"] == theirs["attacks"] and ours["utility"] == theirs["utility"]

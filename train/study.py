@@ -140,6 +140,9 @@ def run_study(cfg: DictConfig) -> dict:
         reports[arm].append(report)
         seconds[run] = time.perf_counter() - t0
     if pending:  # no table from some of the runs: it would read as the study's result
+        if (study_dir / "study.json").exists():
+            log.warning("study %s: %s is from an earlier call, not from these runs; it is rewritten once %s "
+                        "finished", cfg.study.name, study_dir / "study.md", ", ".join(pending))
         return {"study": study_dir.name, "pending": pending, "runs": len(todo)}
     baseline = cfg.study.get("baseline")
     pairs = {arm: [head_to_head(study_dir / b_run, study_dir / run, study_dir / f"{run}_vs_{baseline}")
