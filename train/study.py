@@ -9,9 +9,9 @@ written, with no model loaded (train/resume.py:finished_report), so its checkpoi
 `study.runs=[<run>,...]` runs only those now (selected_runs): a long study split over machines or jobs.
 The base model is the study's first arm, (a): the first arm's run attacks it, and every later arm takes
 those finished base attacks instead of repeating them (train/shared_base.py checks they are the same model
-under the same attacks, seeds, data, judge and evaluation). Then every arm is scored head to head against `baseline` (train/head_to_head.py), and
-study.{md,json} put the arms side by side per attack, validation attacks (the ones the defenses were tuned
-against, `effort.validation_attacks`) apart from test attacks:
+under the same attacks, seeds, data, judge and evaluation). Then every arm is scored head to head against
+`baseline` (train/head_to_head.py), and study.{md,json} put the arms side by side per attack, validation
+attacks (the ones the defenses were tuned against, `effort.validation_attacks`) apart from test attacks:
 
     steps to ASR>=tau (censored), harm AUC, examples consumed and FLOPs until tau, per arm: seed mean with
     a 95% bootstrap CI over seeds; every ratio with its CI (arm / base from the arm's own report, arm /
