@@ -90,6 +90,34 @@ def test_study_table_reads_every_arm_and_ratio(study):
     assert "## Validation attacks" in text and "## Test attacks" in text and "stack/sft" in text
 
 
+def test_study_reads_steps_to_compliance_from_every_runs_curve(study):
+    """Steps to compliance is the study's own figure, read from each report's curves (so reports taken as
+    written have it too), shown in the table and in the answer, with a ratio against the baseline arm."""
+    from attacks.metrics import steps_to_compliance
+    from train.study_answer import answer
+
+    summary = json.loads((study / "study.json").read_text())
+    tau = summary["threshold"]
+    reports = {arm: json.loads((study / arm / "report.json").read_text()) for arm in ("sft", "stack")}
+    for entry in summary["attacks"]:
+        cells = entry["metrics"]["steps_to_compliance"]
+        for side, report, target in (("base", reports["sft"], "base"), ("sft", reports["sft"], "hardened"),
+                                     ("stack", reports["stack"], "hardened")):
+            curves = sorted((c for c in report["curves"] if c["target"] == target and c["attack"] == entry["attack"]),
+                            key=lambda c: c["seed"])
+            assert len(curves) == 2 and cells[side]["values"] == [steps_to_compliance(c["curve"], tau).bound
+                                                                 for c in curves]
+        assert cells["stack/sft"].startswith(("x", ">=x", "<=x", "?x", "n/a"))
+    text = (study / "study.md").read_text()
+    assert text.count("| steps to compliance>=0.5 |") == len(summary["attacks"])
+    assert "Steps to compliance>=tau: the first judged step" in text
+    assert any(line.startswith("- **full_ft**") and " Compliance>=0.5 (the refusal gone" in line
+               for line in answer(summary))
+    for entry in summary["attacks"]:  # a study.json written before the figure still answers, without it
+        del entry["metrics"]["steps_to_compliance"]
+    assert not any("Compliance>=" in line for line in answer(summary))
+
+
 def test_resuming_a_finished_study_reruns_nothing(study, capsys):
     before = {p: (study / p / "results.jsonl").read_text() for p in ("sft", "stack")}
     code = main(["study", *STUDY_ARGS, f"study.dir={study}"])

@@ -38,6 +38,17 @@ def _cost(attack: dict, side: str) -> str:
             f"{bound}{_n(flops['mean'])} FLOPs)")
 
 
+def _compliance(attack: dict, sides: list[str], tau: float) -> str:
+    """' Compliance>=0.5 (the refusal gone, harmful answers or not): base 0, sft >=50 steps.' (empty for a
+    study.json written before the figure)."""
+    cells = attack["metrics"].get("steps_to_compliance")
+    if not cells:
+        return ""
+    return (f" Compliance>={tau:g} (the refusal gone, harmful answers or not): " + ", ".join(
+        f"{side} {'>=' * bool(cells[side]['censored'])}{_n(cells[side]['mean'])}" for side in sides)
+        + f" {unit_word(attack)}.")
+
+
 def _percent(x) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
@@ -79,7 +90,7 @@ def answer(summary: dict) -> list[str]:
             + (f", {cells['steps_to_threshold'][f'{arm}/{baseline}']} {baseline}'s {unit_word(attack)}"
                if baseline and arm != baseline and f"{arm}/{baseline}" in cells["steps_to_threshold"] else "")
             + ("" if broken else f", {cells['steps_to_threshold'][f'{arm}/base']} the base model's")
-            for arm in arms) + ".")
+            for arm in arms) + "." + _compliance(attack, ["base", *arms], tau))
     lines.append("- **Utility** (before any attack): " + " | ".join(
         f"{arm}: {utility_sentence(summary, arm)}" for arm in arms) + ".")
     return lines + [""]
