@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import yaml
 
-from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci, wilson
 from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
@@ -22,8 +21,6 @@ from train.study import (
     arm_runs,
     check_study,
     harmful_refusal_rows,
-    mean_ci,
-    token_mean_ci,
 )
 
 
@@ -276,19 +273,6 @@ def test_study_runs_split_a_study_over_calls(study, tmp_path, capsys):
     assert ours["attacks"] == theirs["attacks"] and ours["utility"] == theirs["utility"]
 
 
-def test_confidence_intervals():
-    mean, ci = mean_ci([10.0, 20.0, 30.0], 2000, 0)
-    assert mean == 20.0 and 10.0 <= ci[0] < 20.0 < ci[1] <= 30.0
-    assert mean_ci([5.0], 100, 0) == (5.0, None)
-    lo, hi = wilson(0, 24)
-    assert lo == 0.0 and 0.1 < hi < 0.16  # the rule of three, roughly: 0 of 24 still allows ~14%
-    lo, hi = wilson(12, 24)
-    assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
-    rows = [[10.0, 5], [2.0, 1], [30.0, 10]]  # token-weighted: 42/16, not the mean of row means
-    lo, hi = token_mean_ci(rows, 2000, 0)
-    assert lo <= 42 / 16 <= hi and token_mean_ci(rows[:1], 10, 0) is None
-
-
 @pytest.mark.parametrize("name", sorted(p.stem for p in (Path(CONF_DIR) / "study").glob("*.yaml")))
 def test_every_arm_of_every_shipped_study_composes(name, tmp_path):
     """Each arm's overrides compose to a harden config with its attacks, held out from what it trains on."""
@@ -313,23 +297,6 @@ def test_every_arm_of_every_shipped_study_composes(name, tmp_path):
         test = [a for a in attacks if a.name not in validation]
         assert test and all(a.split == "heldout" for a in attacks), arm
     assert all(g == grids[0] for g in grids), "every arm must face the same attack grid"
-
-
-def test_hierarchical_bootstrap_covers_hardening_and_attack_seeds():
-    spread = [[10.0, 11.0, 12.0], [30.0, 31.0, 32.0], [50.0, 51.0, 52.0]]  # hardening seeds differ a lot
-    mean, (lo, hi) = hierarchical_mean_ci(spread, 2000, 0)
-    assert mean == pytest.approx(31.0) and lo < 20.0 and hi > 42.0  # the spread between hardened models
-    flat = [[30.0, 31.0, 32.0]] * 3
-    mean_flat, (lo_flat, hi_flat) = hierarchical_mean_ci(flat, 2000, 0)
-    assert mean_flat == pytest.approx(31.0) and hi_flat - lo_flat < (hi - lo) / 5
-    # each hardening seed weighs the same, whatever its number of attack seeds
-    assert hierarchical_mean_ci([[0.0], [10.0, 10.0, 10.0, 10.0]], 500, 0)[0] == pytest.approx(5.0)
-    assert hierarchical_draws([[1.0]], 100, 0) is None and hierarchical_mean_ci([[], [7.0]], 100, 0) == (7.0, None)
-    draws = hierarchical_draws(spread, 300, 1)
-    assert draws.shape == (300,) and draws.min() >= 10.0 and draws.max() <= 52.0
-    ratio, (rlo, rhi) = hierarchical_ratio_ci([[10.0, 10.0], [10.0, 10.0]], spread, 2000, 0)
-    assert ratio == pytest.approx(3.1) and rlo < 3.1 < rhi
-    assert hierarchical_ratio_ci([[0.0, 0.0]], [[0.0, 0.0]], 100, 0)[0] == 1.0
 
 
 def test_hardening_seeds_name_seed_and_share_base(tmp_path):
@@ -494,23 +461,3 @@ def test_study_cells_count_each_attack_in_its_own_unit(study):
         assert "stack needs" in line and f" {word} (" in line and f"sft's {word}" in line
         rows = [x for x in render_study(summary).splitlines() if x.startswith(f"| {name} (") and "to ASR>=" in x]
         assert rows and all(f"| {word} to ASR>=0.5 |" in x for x in rows)
-
-
-def _curve(target: str, outcomes: str | None, step: int = 0) -> dict:
-    point = {"step": step, "asr": 0.0} | ({"outcomes": outcomes} if outcomes is not None else {})
-    return {"target": target, "curve": [point]}
-
-
-@pytest.mark.parametrize("curves, expected", [
-    ([], []),  # no attack ran
-    ([_curve("hardened", None)], []),  # a point without per-prompt outcomes
-    ([_curve("hardened", "RRC", step=5)], []),  # no step-0 evaluation
-    ([_curve("base", "RRR")], []),  # only the other target
-    ([_curve("hardened", "RRCH")], [1, 1, 0, 0]),
-    ([_curve("hardened", "RIRC"), _curve("base", "CCCC")], [1, 0, 1, 0]),  # incoherent is not a refusal
-    # two plain attacks agree; the Dutch (or system-prompt) one asks other prompts
-    ([_curve("hardened", "CCR"), _curve("hardened", "RRC"), _curve("hardened", "RRC")], [1, 1, 0]),
-    ([_curve("hardened", "RRC"), _curve("hardened", "CCC")], [1, 1, 0]),  # a tie: the first attack's
-])
-def test_harmful_refusal_reads_the_step0_outcomes_most_attacks_share(curves, expected):
-    assert harmful_refusal_rows({"curves": curves}, "hardened") == expected

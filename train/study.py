@@ -178,15 +178,19 @@ def plot_arms(path: Path, reports: dict[str, list[dict]], tau: float) -> Path:
 
 
 # -- the table -----------------------------------------------------------------------------------------
-def _runs(report: dict, target: str, attack: str) -> list[dict]:
-    """The report's runs[] rows of one target under one attack, by attack seed, each with its steps to
-    compliance (attacks/metrics.py:steps_to_compliance) read from its curve: it works on reports written
-    before the figure existed, such as runs a study takes as written."""
+def with_study_figures(report: dict) -> dict:
+    """A copy of a report whose runs[] rows also carry the study's own figures (STUDY_METRICS): steps to
+    compliance (attacks/metrics.py:steps_to_compliance), read from each run's curve, so reports written
+    before the figure existed, such as runs a study takes as written, have it too."""
     curves = {run_key(c): c["curve"] for c in report.get("curves", [])}
     tau = report.get("threshold", 0.5)
-    rows = sorted((r for r in report["runs"] if r["target"] == target and r["attack"] == attack),
+    return {**report, "runs": [{**r, "steps_to_compliance": steps_to_compliance(curves[run_key(r)], tau).as_dict()}
+                               for r in report["runs"]]}
+
+
+def _runs(report: dict, target: str, attack: str) -> list[dict]:
+    return sorted((r for r in report["runs"] if r["target"] == target and r["attack"] == attack),
                   key=lambda r: r["seed"])
-    return [{**r, "steps_to_compliance": steps_to_compliance(curves[run_key(r)], tau).as_dict()} for r in rows]
 
 
 def _examples(r: dict, batch: dict) -> dict:
@@ -322,6 +326,7 @@ def summarize(name: str, reports: dict[str, list[dict]], baseline: str | None,
     against `baseline`. One hardening seed: ratios from those reports (paired by attack seed); several:
     pooled ratios with a two-level bootstrap CI (_pooled_ratio)."""
     arms = list(reports)
+    reports = {arm: [with_study_figures(r) for r in arm_reports] for arm, arm_reports in reports.items()}
     first = reports[arms[0]][0]
     pooled = any(len(r) > 1 for r in reports.values())
     batch = {a["name"]: a.get("batch_size", 1) for a in first.get("attacks", [])}
