@@ -1,6 +1,7 @@
-"""The intervals and per-row rates `keel study` puts in its table (train/study.py, attacks/intervals.py):
-bootstrap and Wilson CIs, the two-level bootstrap over hardening and attack seeds, and each model's refusal
-of the held-out harmful prompts read from its attacks' step-0 outcomes. No study runs here."""
+"""The intervals, ratios and per-row rates `keel study` puts in its table and answer (train/study.py,
+train/study_answer.py, attacks/intervals.py): bootstrap and Wilson CIs, the two-level bootstrap over
+hardening and attack seeds, pooled ratios and what they say when a side has no ratio, and each model's
+refusal of the held-out harmful prompts read from its attacks' step-0 outcomes. No study runs here."""
 
 from __future__ import annotations
 
@@ -58,3 +59,51 @@ def _curve(target: str, outcomes: str | None, step: int = 0) -> dict:
 ])
 def test_harmful_refusal_reads_the_step0_outcomes_most_attacks_share(curves, expected):
     assert harmful_refusal_rows({"curves": curves}, "hardened") == expected
+
+
+def _side(mean: float, censored: int = 0, groups: list | None = None) -> dict:
+    groups = groups if groups is not None else [[mean]]
+    return {"mean": mean, "censored": censored, "n": sum(len(g) for g in groups), "groups": groups}
+
+
+@pytest.mark.parametrize("reference, treated, metric, expected", [
+    (_side(0.0), _side(12.0), "steps_to_threshold",
+     "n/a (sft already past the threshold before any attack; stack needs 12)"),
+    (_side(0.0), _side(50.0, 1), "steps_to_compliance",
+     "n/a (sft already past the threshold before any attack; stack needs >=50)"),
+    (_side(50.0, 1), _side(50.0, 1), "steps_to_threshold", "n/a (neither side reached the threshold)"),
+    (_side(10.0), _side(20.0), "steps_to_threshold", "x2.00 (1 seed, no CI)"),
+    (_side(0.0), _side(0.2), "harm_auc", "xinf (1 seed, no CI)"),  # a harm of 0 is no harm, not a broken side
+])
+def test_pooled_ratios_name_the_side_already_past_the_threshold(reference, treated, metric, expected):
+    from omegaconf import OmegaConf
+
+    from train.study import _pooled_ratio
+
+    boot = OmegaConf.create({"samples": 200, "seed": 0})
+    assert _pooled_ratio(reference, treated, metric, boot, ("sft", "stack")) == expected
+
+
+def _attack(steps_ratio: str, auc_ratio: str | None = "x0.27 (95% CI 0.25-0.29)") -> dict:
+    metrics = {"steps_to_threshold": {"stack/sft": steps_ratio}}
+    if auc_ratio is not None:
+        metrics["harm_auc"] = {"stack/sft": auc_ratio}
+    return {"metrics": metrics, "unit": "steps"}
+
+
+@pytest.mark.parametrize("attack, arm, baseline, expected", [
+    (_attack("x2.44 (95% CI 2.18-2.71)"), "stack", "sft", ", x2.44 (95% CI 2.18-2.71) sft's steps"),
+    (_attack(">=x3.00 (95% CI 2.50-3.50)"), "stack", "sft", ", >=x3.00 (95% CI 2.50-3.50) sft's steps"),
+    (_attack("n/a (neither side reached the threshold)"), "stack", "sft",
+     ", like sft not broken within the budget (no cost ratio), harm AUC along the attack "
+     "x0.27 (95% CI 0.25-0.29) sft's"),
+    (_attack("n/a (neither side reached the threshold)", None), "stack", "sft",
+     ", like sft not broken within the budget (no cost ratio)"),  # a study.json without harm AUC cells
+    (_attack("x2.00"), "sft", "sft", ""),  # the baseline arm itself
+    (_attack("x2.00"), "stack", None, ""),  # no baseline arm
+    (_attack("x2.00"), "other", "sft", ""),  # an arm without a head to head
+])
+def test_the_answer_compares_each_arm_with_the_baseline_or_says_why_not(attack, arm, baseline, expected):
+    from train.study_answer import _versus
+
+    assert _versus(attack, arm, baseline) == expected

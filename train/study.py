@@ -234,14 +234,16 @@ def _cell(groups: list[list[dict]], metric: str, batch: dict, boot: DictConfig) 
             "values": values, "groups": [g for g, _ in per_group]}
 
 
-def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig) -> str:
+def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig,
+                  names: tuple[str, str] = ("base", "treated side")) -> str:
     """treated/base ratio of pooled means with an independent two-level bootstrap CI on each side (used
-    when arms have several hardening seeds: no seed of one arm is paired with a seed of another)."""
+    when arms have several hardening seeds: no seed of one arm is paired with a seed of another). `names`:
+    the reference side and the treated side, as the table names them."""
     if not base["n"] or not treated["n"]:
         return "n/a"
     bound = ratio_bound(base["censored"], base["n"], treated["censored"], treated["n"])
     if metric != "harm_auc" and base["mean"] == 0 and not base["censored"]:
-        return ("n/a (base already past the threshold before any attack; treated side needs "
+        return (f"n/a ({names[0]} already past the threshold before any attack; {names[1]} needs "
                 f"{'>=' * bool(treated['censored'])}{treated['mean']:.3g})")
     ratio, ci = hierarchical_ratio_ci(base["groups"], treated["groups"], int(boot.samples), int(boot.seed))
     return format_ratio(ratio, ci, bound)
@@ -342,9 +344,11 @@ def summarize(name: str, reports: dict[str, list[dict]], baseline: str | None,
                 cells[arm] = _cell([_runs(r, "hardened", attack) for r in reports[arm]], metric, batch, boot)
             for arm in arms:
                 if pooled or metric in STUDY_METRICS:
-                    cells[f"{arm}/base"] = _pooled_ratio(cells["base"], cells[arm], metric, boot)
+                    cells[f"{arm}/base"] = _pooled_ratio(cells["base"], cells[arm], metric, boot,
+                                                         ("base", arm))
                     if arm in vs_baseline:
-                        cells[f"{arm}/{baseline}"] = _pooled_ratio(cells[baseline], cells[arm], metric, boot)
+                        cells[f"{arm}/{baseline}"] = _pooled_ratio(cells[baseline], cells[arm], metric, boot,
+                                                                   (baseline, arm))
                     continue
                 cells[f"{arm}/base"] = _ratio_cell(reports[arm][0], attack, metric)
                 if arm in vs_baseline:
