@@ -114,7 +114,9 @@ def test_manifest_counts_every_file_and_enforces_the_carry_limit(tmp_path, monke
 
 
 def test_tree_bytes_counts_what_the_device_tool_sends():
-    assert 1 * 2**20 < gpu_check.tree_bytes() < gpu_check.CARRY_LIMIT // 4  # the kit gets most of the budget
+    # The other half is the kit's: ~16 MiB when prepared (2026-11-30), with room to grow. The tree holds the
+    # published study outputs (docs/results/, ~9 MiB with durability v3), so it grows with each study.
+    assert 1 * 2**20 < gpu_check.tree_bytes() < gpu_check.CARRY_LIMIT // 2
 
 
 def test_run_plan_installs_the_kit_offline_and_its_commands_compose(tmp_path):

@@ -456,6 +456,7 @@ def test_study_cells_count_each_attack_in_its_own_unit(study):
 
     summary = json.loads((study / "study.json").read_text())
     assert summary["attacks"][0]["unit"] == "steps"
+    summary["attacks"][0]["metrics"]["steps_to_threshold"]["stack/sft"] = "x2.00 (95% CI 1.50-2.50)"
     for unit, word in (("prefix tokens", "prefix tokens"), ("none", "rungs"), ("optimisation steps",
                                                                               "optimisation steps")):
         summary["attacks"][0]["unit"] = unit
