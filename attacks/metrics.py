@@ -246,10 +246,14 @@ def _num(x: float) -> str:
     return "inf" if math.isinf(x) else f"{x:.2f}"
 
 
+# What a ratio reads when neither side reached tau within the budget (study.json keeps only this text).
+NEITHER_REACHED = "n/a (neither side reached the threshold)"
+
+
 def format_ratio(ratio: float | None, ci: tuple[float, float] | None, bound: str) -> str:
     """'x3.20 (95% CI 1.50-4.00)', with '>=' / '<=' for bounds and '?' when the direction is unknown."""
     if ratio is None or bound == "neither":
-        return "n/a (neither side reached the threshold)" if bound == "neither" else "n/a"
+        return NEITHER_REACHED if bound == "neither" else "n/a"
     prefix = {"exact": "x", "lower": ">=x", "upper": "<=x", "unknown": "?x"}[bound]
     text = f"{prefix}{_num(ratio)}"
     return text + (f" (95% CI {_num(ci[0])}-{_num(ci[1])})" if ci else " (1 seed, no CI)")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from attacks.metrics import NEITHER_REACHED
 from tests.conftest import STUDY_ARGS, STUDY_SMALL, TINY_OVERRIDES, compose_config
 from train import KeelError
 from train.cli import CONF_DIR, main
@@ -377,7 +378,7 @@ def test_study_answers_with_absolute_costs_when_the_base_is_broken_before_any_at
     line = next(x for x in answer(summary) if x.startswith("- **full_ft**"))
     assert f"stack needs {'>=' * bool(steps['stack']['censored'])}{steps['stack']['mean']:.3g} steps" in line
     versus = ("like sft not broken within the budget (no cost ratio), harm AUC along the attack "
-              f"{full_ft['harm_auc']['stack/sft']} sft's" if steps["stack/sft"].startswith("n/a (neither")
+              f"{full_ft['harm_auc']['stack/sft']} sft's" if steps["stack/sft"] == NEITHER_REACHED
               else f"{steps['stack/sft']} sft's steps")
     assert versus in line
     broken = json.loads(json.dumps(summary))

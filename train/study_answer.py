@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from attacks.costs import UNIT_WORDS
+from attacks.metrics import NEITHER_REACHED
 
 
 def unit_word(attack: dict) -> str:
@@ -57,7 +58,7 @@ def _versus(attack: dict, arm: str, baseline: str | None) -> str:
     if not baseline or arm == baseline or key not in cells["steps_to_threshold"]:
         return ""
     steps = cells["steps_to_threshold"][key]
-    if not steps.startswith("n/a (neither"):
+    if steps != NEITHER_REACHED:
         return f", {steps} {baseline}'s {unit_word(attack)}"
     text = f", like {baseline} not broken within the budget (no cost ratio)"
     if key in cells.get("harm_auc", {}):
