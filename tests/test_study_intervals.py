@@ -84,26 +84,35 @@ def test_pooled_ratios_name_the_side_already_past_the_threshold(reference, treat
     assert _pooled_ratio(reference, treated, metric, boot, ("sft", "stack")) == expected
 
 
-def _attack(steps_ratio: str, auc_ratio: str | None = "x0.27 (95% CI 0.25-0.29)") -> dict:
-    metrics = {"steps_to_threshold": {"stack/sft": steps_ratio}}
+def _attack(steps_ratio: str, auc_ratio: str | None = "x0.27 (95% CI 0.25-0.29)", key: str = "stack/sft",
+            unit: str = "steps") -> dict:
+    metrics = {"steps_to_threshold": {key: steps_ratio}}
     if auc_ratio is not None:
-        metrics["harm_auc"] = {"stack/sft": auc_ratio}
-    return {"metrics": metrics, "unit": "steps"}
+        metrics["harm_auc"] = {key: auc_ratio}
+    return {"metrics": metrics, "unit": unit}
 
 
-@pytest.mark.parametrize("attack, arm, baseline, expected", [
-    (_attack("x2.44 (95% CI 2.18-2.71)"), "stack", "sft", ", x2.44 (95% CI 2.18-2.71) sft's steps"),
-    (_attack(">=x3.00 (95% CI 2.50-3.50)"), "stack", "sft", ", >=x3.00 (95% CI 2.50-3.50) sft's steps"),
-    (_attack("n/a (neither side reached the threshold)"), "stack", "sft",
+NEITHER = "n/a (neither side reached the threshold)"
+
+
+@pytest.mark.parametrize("attack, reference, name, expected", [
+    (_attack("x2.44 (95% CI 2.18-2.71)"), "sft", "sft", ", x2.44 (95% CI 2.18-2.71) sft's steps"),
+    (_attack(">=x3.00 (95% CI 2.50-3.50)"), "sft", "sft", ", >=x3.00 (95% CI 2.50-3.50) sft's steps"),
+    (_attack(NEITHER), "sft", "sft",
      ", like sft not broken within the budget (no cost ratio), harm AUC along the attack "
      "x0.27 (95% CI 0.25-0.29) sft's"),
-    (_attack("n/a (neither side reached the threshold)", None), "stack", "sft",
+    (_attack(NEITHER, None), "sft", "sft",
      ", like sft not broken within the budget (no cost ratio)"),  # a study.json without harm AUC cells
-    (_attack("x2.00"), "sft", "sft", ""),  # the baseline arm itself
-    (_attack("x2.00"), "stack", None, ""),  # no baseline arm
-    (_attack("x2.00"), "other", "sft", ""),  # an arm without a head to head
+    (_attack("x5.33 (1 seed, no CI)", key="stack/base"), "base", "the base model",
+     ", x5.33 (1 seed, no CI) the base model's steps"),
+    (_attack(NEITHER, "x0.40 (1 seed, no CI)", key="stack/base", unit="none"), "base", "the base model",
+     ", like the base model not broken within the budget (no cost ratio), harm AUC along the attack "
+     "x0.40 (1 seed, no CI) the base model's"),
+    (_attack("x2.00 (1 seed, no CI)", key="stack/base", unit="prefix tokens"), "base", "the base model",
+     ", x2.00 (1 seed, no CI) the base model's prefix tokens"),
+    (_attack("x2.00"), "other", "other", ""),  # no head to head with that arm
 ])
-def test_the_answer_compares_each_arm_with_the_baseline_or_says_why_not(attack, arm, baseline, expected):
+def test_the_answer_compares_each_arm_with_a_reference_or_says_why_not(attack, reference, name, expected):
     from train.study_answer import _versus
 
-    assert _versus(attack, arm, baseline) == expected
+    assert _versus(attack, "stack", reference, name) == expected

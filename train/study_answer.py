@@ -50,19 +50,20 @@ def _compliance(attack: dict, sides: list[str], tau: float) -> str:
         + f" {unit_word(attack)}.")
 
 
-def _versus(attack: dict, arm: str, baseline: str | None) -> str:
-    """', x2.44 (95% CI 2.18-2.71) sft's steps' for a hardened arm against the baseline arm. When neither
-    arm was broken within the budget no cost ratio exists, and the harm the attack drew along the way
-    (harm AUC, lower is better for the defender) is what separates them."""
-    cells, key = attack["metrics"], f"{arm}/{baseline}"
-    if not baseline or arm == baseline or key not in cells["steps_to_threshold"]:
+def _versus(attack: dict, arm: str, reference: str, name: str) -> str:
+    """', x2.44 (95% CI 2.18-2.71) sft's steps': a hardened arm's cost against a reference side (the
+    baseline arm, or the base model) called `name`. When neither side was broken within the budget no cost
+    ratio exists, and the harm the attack drew along the way (harm AUC, lower is better for the defender)
+    is what separates them."""
+    cells, key = attack["metrics"], f"{arm}/{reference}"
+    if key not in cells["steps_to_threshold"]:
         return ""
     steps = cells["steps_to_threshold"][key]
     if steps != NEITHER_REACHED:
-        return f", {steps} {baseline}'s {unit_word(attack)}"
-    text = f", like {baseline} not broken within the budget (no cost ratio)"
+        return f", {steps} {name}'s {unit_word(attack)}"
+    text = f", like {name} not broken within the budget (no cost ratio)"
     if key in cells.get("harm_auc", {}):
-        text += f", harm AUC along the attack {cells['harm_auc'][key]} {baseline}'s"
+        text += f", harm AUC along the attack {cells['harm_auc'][key]} {name}'s"
     return text
 
 
@@ -103,8 +104,9 @@ def answer(summary: dict) -> list[str]:
                  "each hardened model's cost is absolute" if broken else
                  f"the base model needs {_cost(attack, 'base')}")
         lines.append(f"- **{attack['attack']}** (test attack; {intro}): " + "; ".join(
-            f"{arm} needs {_cost(attack, arm)}" + _versus(attack, arm, baseline)
-            + ("" if broken else f", {cells['steps_to_threshold'][f'{arm}/base']} the base model's")
+            f"{arm} needs {_cost(attack, arm)}"
+            + (_versus(attack, arm, baseline, baseline) if baseline and arm != baseline else "")
+            + ("" if broken else _versus(attack, arm, "base", "the base model"))
             for arm in arms) + "." + _compliance(attack, ["base", *arms], tau))
     lines.append("- **Utility** (before any attack): " + " | ".join(
         f"{arm}: {utility_sentence(summary, arm)}" for arm in arms) + ".")
