@@ -229,11 +229,10 @@ def ratio_with_ci(base: list, treated: list, *, base_seeds: list | None = None,
     if cost and float(b.mean()) == 0.0 and not b_cens:
         # The baseline was past tau before any attack: it cost the attacker nothing, so no multiple of
         # its cost exists. Report the treated side's own cost instead of a meaningless x-infinity.
-        treated = f"{'>=' if t_cens else ''}{float(t.mean()):.3g}"
         return {"base_mean": 0.0, "treated_mean": float(t.mean()), "ratio": None, "ci": None,
                 "bound": "zero_base", "n_base": len(b), "n_treated": len(t), "base_censored": 0,
                 "treated_censored": t_cens,
-                "display": f"n/a (base already past the threshold before any attack; treated side needs {treated})"}
+                "display": past_before_attack(float(t.mean()), bool(t_cens), ("base", "treated side"))}
     paired = base_seeds is not None and base_seeds == treated_seeds
     ratio = _ratio(float(t.mean()), float(b.mean()))
     ci = bootstrap_ratio_ci(b, t, paired, n_boot, seed)
@@ -248,6 +247,13 @@ def _num(x: float) -> str:
 
 # What a ratio reads when neither side reached tau within the budget (study.json keeps only this text).
 NEITHER_REACHED = "n/a (neither side reached the threshold)"
+
+
+def past_before_attack(treated_mean: float, treated_censored: bool, names: tuple[str, str]) -> str:
+    """What a cost ratio reads when its reference side (names[0]) was past tau before any attack: no
+    multiple of a zero cost exists, so the treated side's (names[1]) own cost stands in for it."""
+    return (f"n/a ({names[0]} already past the threshold before any attack; {names[1]} needs "
+            f"{'>=' * bool(treated_censored)}{treated_mean:.3g})")
 
 
 def format_ratio(ratio: float | None, ci: tuple[float, float] | None, bound: str) -> str:

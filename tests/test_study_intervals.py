@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from attacks.intervals import hierarchical_draws, hierarchical_mean_ci, hierarchical_ratio_ci, wilson
+from attacks.metrics import NEITHER_REACHED as NEITHER
 from train.study import harmful_refusal_rows, mean_ci, token_mean_ci
 
 
@@ -90,9 +91,6 @@ def _attack(steps_ratio: str, auc_ratio: str | None = "x0.27 (95% CI 0.25-0.29)"
     if auc_ratio is not None:
         metrics["harm_auc"] = {key: auc_ratio}
     return {"metrics": metrics, "unit": unit}
-
-
-NEITHER = "n/a (neither side reached the threshold)"
 
 
 @pytest.mark.parametrize("attack, reference, name, expected", [

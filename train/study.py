@@ -39,7 +39,7 @@ from attacks.intervals import (
     rows_rate_ci,
     token_mean_ci,
 )
-from attacks.metrics import format_ratio, ratio_bound, steps_to_compliance
+from attacks.metrics import format_ratio, past_before_attack, ratio_bound, steps_to_compliance
 from attacks.report_md import unit_of
 from train import KeelError
 from train.head_to_head import head_to_head
@@ -234,8 +234,7 @@ def _cell(groups: list[list[dict]], metric: str, batch: dict, boot: DictConfig) 
             "values": values, "groups": [g for g, _ in per_group]}
 
 
-def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig,
-                  names: tuple[str, str] = ("base", "treated side")) -> str:
+def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig, names: tuple[str, str]) -> str:
     """treated/base ratio of pooled means with an independent two-level bootstrap CI on each side (used
     when arms have several hardening seeds: no seed of one arm is paired with a seed of another). `names`:
     the reference side and the treated side, as the table names them."""
@@ -243,8 +242,7 @@ def _pooled_ratio(base: dict, treated: dict, metric: str, boot: DictConfig,
         return "n/a"
     bound = ratio_bound(base["censored"], base["n"], treated["censored"], treated["n"])
     if metric != "harm_auc" and base["mean"] == 0 and not base["censored"]:
-        return (f"n/a ({names[0]} already past the threshold before any attack; {names[1]} needs "
-                f"{'>=' * bool(treated['censored'])}{treated['mean']:.3g})")
+        return past_before_attack(treated["mean"], treated["censored"], names)
     ratio, ci = hierarchical_ratio_ci(base["groups"], treated["groups"], int(boot.samples), int(boot.seed))
     return format_ratio(ratio, ci, bound)
 
